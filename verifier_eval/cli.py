@@ -1,0 +1,240 @@
+"""``verifier-eval``: run verifiers on the bundled benchmarks and read the leaderboard from logs.
+
+Every user-facing failure (bad input, missing key, unreachable model, corrupt data) ends with one
+``error: ...`` line on stderr and a non-zero exit code, never a traceback.
+"""
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from verifier_eval.errors import ConfigError, VerifierEvalError
+
+DEFAULT_BENCHMARKS: tuple[str, ...] = ("usamo_2025", "imo_2025")
+EMBEDDED_VERIFIER = "embedded/minilm-opc"
+BASELINES: tuple[str, ...] = ("baseline/zero", "baseline/full", "baseline/mean")
+DEFAULT_LOG_DIR = os.environ.get("INSPECT_LOG_DIR", "logs")
+EXIT_ERROR = 2
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What ``verifier-eval run`` will evaluate."""
+
+    benchmarks: list[str]
+    models: list[str]
+    log_dir: str
+    limit: int | None
+    task_args: dict[str, Any]
+    model_args: dict[str, Any]
+    epochs: int | None
+    max_connections: int | None
+    display: str | None
+
+
+def _key_values(pairs: Sequence[str] | None, flag: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"{flag} takes KEY=VALUE, got {pair!r}")
+        result[key.strip()] = value
+    return result
+
+
+def _task(benchmark: str, task_args: dict[str, Any]) -> Any:
+    from verifier_eval.benchmarks import make_task
+
+    return make_task(benchmark, **task_args)
+
+
+def _models_for(benchmark_task: Any, models: list[str], model_args: dict[str, Any]) -> list[Any]:
+    from inspect_ai.model import get_model
+
+    from verifier_eval.benchmarks import mean_confidence
+
+    built = []
+    for name in models:
+        args = dict(model_args)
+        if name == "baseline/mean":
+            args["confidence"] = mean_confidence(benchmark_task)
+        try:
+            built.append(get_model(name, **args))
+        except VerifierEvalError:
+            raise
+        except Exception as ex:  # providers raise PrerequisiteError, ValueError, ... on bad setup
+            raise ConfigError(f"model {name!r} cannot be used: {_one_line(ex)}") from ex
+    return built
+
+
+def _one_line(ex: BaseException) -> str:
+    text = str(ex).strip().splitlines()
+    return text[0] if text else type(ex).__name__
+
+
+def run(plan: RunPlan) -> int:
+    """Evaluate every model on every benchmark, then print the leaderboard.
+
+    Returns:
+        The exit code: 0 when every run succeeded, 1 when some evaluation ended in error.
+    """
+    from inspect_ai import eval as inspect_eval
+
+    failed: list[str] = []
+    for benchmark in plan.benchmarks:
+        task = _task(benchmark, plan.task_args)
+        models = _models_for(task, plan.models, plan.model_args)
+        print(f"== {benchmark}: grading {len(task.dataset)} answers with {len(models)} verifiers")
+        logs = inspect_eval(
+            task,
+            model=models,
+            log_dir=plan.log_dir,
+            limit=plan.limit,
+            epochs=plan.epochs,
+            max_connections=plan.max_connections,
+            display=plan.display,  # type: ignore[arg-type]
+            fail_on_error=False,
+        )
+        for log in logs:
+            if log.status != "success":
+                message = _one_line(Exception(log.error.message)) if log.error else log.status
+                failed.append(f"{benchmark} / {log.eval.model}: {message}")
+    print_leaderboard(plan.log_dir, benchmarks=plan.benchmarks, fmt="table")
+    for line in failed:
+        print(f"error: run failed: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def print_leaderboard(
+    log_dir: str, *, benchmarks: Sequence[str] | None = None, fmt: str = "table"
+) -> None:
+    """Rebuild the leaderboard from the logs in ``log_dir`` and print it."""
+    from verifier_eval.analysis.leaderboard import format_table, leaderboard
+    from verifier_eval.analysis.load import load_answers, with_human_ceiling
+
+    frame = load_answers(log_dir)
+    if benchmarks:
+        frame = frame[frame["benchmark"].isin(list(benchmarks))]
+    table = leaderboard(with_human_ceiling(frame))
+    print(format_table(table, fmt))  # type: ignore[arg-type]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="verifier-eval",
+        description="Benchmark proof verifiers against expert human grades.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run_p = sub.add_parser(
+        "run",
+        help="grade the benchmarks with verifiers and print the leaderboard",
+        description=(
+            "With no arguments: the embedded verifier and the constant baselines on usamo_2025 and "
+            "imo_2025, offline. --model replaces the embedded verifier (baselines stay unless "
+            "--no-baselines)."
+        ),
+    )
+    run_p.add_argument("--model", action="append", help="inspect model name (repeatable)")
+    run_p.add_argument("--benchmark", action="append", help="benchmark name (repeatable)")
+    run_p.add_argument("--limit", type=int, help="grade only the first N answers per benchmark")
+    run_p.add_argument("--log-dir", default=DEFAULT_LOG_DIR, help="eval log folder or fsspec URL")
+    run_p.add_argument("--no-baselines", action="store_true", help="skip the constant baselines")
+    run_p.add_argument("-T", "--task-arg", action="append", metavar="KEY=VALUE", help="task argument")
+    run_p.add_argument("-M", "--model-arg", action="append", metavar="KEY=VALUE", help="model arg")
+    run_p.add_argument("--epochs", type=int, help="gradings per answer (averaged)")
+    run_p.add_argument("--max-connections", type=int, help="concurrent model calls")
+    run_p.add_argument("--display", choices=["full", "rich", "plain", "log", "none"])
+
+    lb = sub.add_parser("leaderboard", help="rebuild the leaderboard from existing logs")
+    lb.add_argument("--log-dir", default=DEFAULT_LOG_DIR)
+    lb.add_argument("--benchmark", action="append")
+    lb.add_argument("--format", default="table", choices=["table", "csv", "json", "markdown"])
+
+    for name, text in (("bias", "self-preference audit"), ("bon", "Best-of-N gains")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--log-dir", default=DEFAULT_LOG_DIR)
+        p.add_argument("--benchmark", action="append")
+
+    dash = sub.add_parser("dashboard", help="open the leaderboard dashboard (Streamlit)")
+    dash.add_argument("--log-dir", default=DEFAULT_LOG_DIR)
+    dash.add_argument("--host", default="127.0.0.1", help="bind address (localhost by default)")
+    dash.add_argument("--port", type=int, default=8501)
+
+    train = sub.add_parser("train", help="training companion (build-data, gspo, rft, ...)")
+    train.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _run_plan(args: argparse.Namespace) -> RunPlan:
+    from verifier_eval.benchmarks import BENCHMARKS
+
+    benchmarks = args.benchmark or list(DEFAULT_BENCHMARKS)
+    unknown = [b for b in benchmarks if b not in BENCHMARKS]
+    if unknown:
+        raise ConfigError(f"unknown benchmark {unknown}; available: {sorted(BENCHMARKS)}")
+    models = list(args.model or [EMBEDDED_VERIFIER])
+    if not args.no_baselines:
+        models += [b for b in BASELINES if b not in models]
+    return RunPlan(
+        benchmarks=benchmarks,
+        models=models,
+        log_dir=args.log_dir,
+        limit=args.limit,
+        task_args=_key_values(args.task_arg, "-T"),
+        model_args=_key_values(args.model_arg, "-M"),
+        epochs=args.epochs,
+        max_connections=args.max_connections,
+        display=args.display,
+    )
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return run(_run_plan(args))
+    if args.command == "leaderboard":
+        print_leaderboard(args.log_dir, benchmarks=args.benchmark, fmt=args.format)
+        return 0
+    if args.command in ("bias", "bon"):
+        from verifier_eval.analysis import leaderboard as lb
+        from verifier_eval.analysis.load import load_answers
+
+        frame = load_answers(args.log_dir)
+        if args.benchmark:
+            frame = frame[frame["benchmark"].isin(args.benchmark)]
+        print(lb.bias_table(frame) if args.command == "bias" else lb.bon_table(frame))
+        return 0
+    if args.command == "dashboard":
+        from verifier_eval.dashboard.launch import launch
+
+        return launch(log_dir=args.log_dir, host=args.host, port=args.port)
+    if args.command == "train":
+        # The training companion depends on the core, never the reverse: it is loaded by name
+        # only when asked for, so the core stays importable without its extras.
+        train_cli = importlib.import_module("verifier_eval.train.cli")
+        code: int = train_cli.main(list(args.rest))
+        return code
+    raise ConfigError(f"unknown command {args.command!r}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``verifier-eval`` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        return _dispatch(args)
+    except VerifierEvalError as ex:
+        print(f"error: {ex}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted; completed gradings are in the log directory", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
