@@ -11,7 +11,7 @@ lint:
 	$(PY) -m ruff format --check .
 
 typecheck:
-	$(PY) -m mypy verifier_eval tasks solvers scorers dashboard
+	$(PY) scripts/typecheck.py
 
 check: lint typecheck
 

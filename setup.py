@@ -1,6 +1,6 @@
 """Package list for the card's layout: top-level folders installed under one namespace.
 
-`tasks/`, `solvers/`, `scorers/` and `dashboard/` stay at the top of the repository (the user's design
+`tasks/`, `solvers/`, `scorers/` and `dashboard/` stay at the top of the repository (the design
 card) but install as `verifier_eval.tasks`, ... so nothing generic such as `tasks` lands in
 site-packages. `package-dir` in pyproject.toml maps the roots; this file lists their sub-packages.
 """

@@ -1,11 +1,9 @@
-"""The confidence scorer: parse the verifier's answer, scale it to points, keep everything for audits."""
+"""The confidence scorer: parse the answer, scale it to points, keep everything for audits."""
 
 from typing import Literal
 
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
-
-from verifier_eval.errors import ConfigError
 from verifier_eval.scorers.metrics import (
     format_failure_rate,
     mae,
@@ -15,6 +13,8 @@ from verifier_eval.scorers.metrics import (
     total_score_difference,
     total_score_difference_by_generator,
 )
+
+from verifier_eval.errors import ConfigError
 from verifier_eval.verdict import parse_confidence
 
 FailurePolicy = Literal["zero", "exclude"]

@@ -24,9 +24,7 @@ def verdict_mean() -> ScoreReducer:
         valid_points = [p for p, k in zip(points, ok, strict=True) if k > 0]
         pool = valid_points if exclude else points
         confidences = [
-            float(c)
-            for s in scores
-            if (c := (s.metadata or {}).get("confidence")) is not None
+            float(c) for s in scores if (c := (s.metadata or {}).get("confidence")) is not None
         ]
         metadata = dict(first.metadata or {})
         metadata["confidence"] = sum(confidences) / len(confidences) if confidences else None

@@ -16,8 +16,19 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "verifier_eval" / "data"
 OPC_FIELDS = (
-    "problem_id", "competition", "source", "year", "level", "difficulty", "category", "model_id",
-    "problem", "proof", "human_label", "reference_solutions", "points",
+    "problem_id",
+    "competition",
+    "source",
+    "year",
+    "level",
+    "difficulty",
+    "category",
+    "model_id",
+    "problem",
+    "proof",
+    "human_label",
+    "reference_solutions",
+    "points",
 )
 
 
@@ -29,19 +40,31 @@ def _write_gz(path: Path, lines: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
+    parser.add_argument(
+        "--shared", default=str(Path(__file__).resolve().parents[2] / "shared" / "data")
+    )
     shared = Path(parser.parse_args().shared)
     OUT.mkdir(parents=True, exist_ok=True)
 
     copies = {
-        "matharena_usamo_2025.jsonl.gz": shared / "matharena_usamo_2025" / "matharena_usamo_2025_outputs.jsonl",
-        "matharena_imo_2025.jsonl.gz": shared / "matharena_imo_2025" / "matharena_imo_2025_outputs.jsonl",
-        "usamo_2025_problems.jsonl.gz": shared / "matharena_usamo_2025_problems" / "usamo_2025_problems.jsonl",
+        "matharena_usamo_2025.jsonl.gz": shared
+        / "matharena_usamo_2025"
+        / "matharena_usamo_2025_outputs.jsonl",
+        "matharena_imo_2025.jsonl.gz": shared
+        / "matharena_imo_2025"
+        / "matharena_imo_2025_outputs.jsonl",
+        "usamo_2025_problems.jsonl.gz": shared
+        / "matharena_usamo_2025_problems"
+        / "usamo_2025_problems.jsonl",
     }
     for name, src in copies.items():
-        _write_gz(OUT / name, [line for line in src.read_text("utf-8").splitlines() if line.strip()])
+        _write_gz(
+            OUT / name, [line for line in src.read_text("utf-8").splitlines() if line.strip()]
+        )
 
-    opc_rows = [json.loads(line) for line in (shared / "opc_judge_test" / "opc_judge_test.jsonl").open()]
+    opc_rows = [
+        json.loads(line) for line in (shared / "opc_judge_test" / "opc_judge_test.jsonl").open()
+    ]
     _write_gz(
         OUT / "opc_judge_test.jsonl.gz",
         [json.dumps({k: row[k] for k in OPC_FIELDS}, ensure_ascii=False) for row in opc_rows],
@@ -49,7 +72,12 @@ def main() -> None:
 
     provenance = OUT / "provenance"
     provenance.mkdir(exist_ok=True)
-    for folder in ("matharena_usamo_2025", "matharena_imo_2025", "matharena_usamo_2025_problems", "opc_judge_test"):
+    for folder in (
+        "matharena_usamo_2025",
+        "matharena_imo_2025",
+        "matharena_usamo_2025_problems",
+        "opc_judge_test",
+    ):
         shutil.copy(shared / folder / "PROVENANCE.md", provenance / f"{folder}.md")
 
     manifest = {

@@ -1,10 +1,10 @@
-"""The verifier solver: render the grading prompt for one graded answer and ask the model under test."""
+"""The verifier solver: render the grading prompt for one answer and ask the model under test."""
 
 from inspect_ai.model import ChatMessageUser
 from inspect_ai.solver import Generate, Solver, TaskState, solver
+from verifier_eval.solvers.prompts import NOT_AVAILABLE, PROMPTS
 
 from verifier_eval.errors import ConfigError
-from verifier_eval.solvers.prompts import NOT_AVAILABLE, PROMPTS
 
 
 def render_prompt(template: str, metadata: dict[str, object], proof: str) -> str:

@@ -12,6 +12,9 @@ from typing import Any
 
 from inspect_ai import Epochs, Task
 from inspect_ai.dataset import MemoryDataset, Sample
+from verifier_eval.scorers.confidence import FailurePolicy, confidence_scorer
+from verifier_eval.scorers.reducer import verdict_mean
+from verifier_eval.solvers.verifier import proof_verifier
 
 from verifier_eval.errors import ConfigError, DataError
 from verifier_eval.families import load_family_overrides
@@ -24,9 +27,6 @@ from verifier_eval.records import (
     read_jsonl,
     verify_snapshot,
 )
-from verifier_eval.scorers.confidence import FailurePolicy, confidence_scorer
-from verifier_eval.scorers.reducer import verdict_mean
-from verifier_eval.solvers.verifier import proof_verifier
 
 logger = logging.getLogger(__name__)
 

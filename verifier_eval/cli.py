@@ -8,6 +8,7 @@ import argparse
 import importlib
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ EMBEDDED_VERIFIER = "embedded/minilm-opc"
 BASELINES: tuple[str, ...] = ("baseline/zero", "baseline/full", "baseline/mean")
 DEFAULT_LOG_DIR = os.environ.get("INSPECT_LOG_DIR", "logs")
 EXIT_ERROR = 2
+# Providers that run in-process: no pre-flight request needed.
+LOCAL_PROVIDERS: frozenset[str] = frozenset(
+    {"baseline", "embedded", "replay", "mockllm", "gguf", "none"}
+)
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,9 @@ class RunPlan:
     model_args: dict[str, Any]
     epochs: int | None
     max_connections: int | None
+    max_retries: int
     display: str | None
+    preflight: bool = True
 
 
 def _key_values(pairs: Sequence[str] | None, flag: str) -> dict[str, Any]:
@@ -73,8 +80,40 @@ def _models_for(benchmark_task: Any, models: list[str], model_args: dict[str, An
 
 
 def _one_line(ex: BaseException) -> str:
-    text = str(ex).strip().splitlines()
-    return text[0] if text else type(ex).__name__
+    # Provider errors carry rich markup and several paragraphs; the CLI promises one plain line.
+    attempt = getattr(ex, "last_attempt", None)  # tenacity's RetryError wraps the real error
+    if attempt is not None and attempt.exception() is not None:
+        ex = attempt.exception()
+    text = re.sub(r"\[/?[a-z ]+\]", "", str(ex)).removeprefix("ERROR: ")
+    parts = [part.strip() for part in text.splitlines() if part.strip()]
+    head, *rest = parts or [type(ex).__name__]
+    return f"{head}: {' '.join(rest)}" if rest else head
+
+
+def preflight(models: list[Any], timeout: float = 60.0) -> None:
+    """Send one tiny request to each remote model, so a dead server or bad key fails in seconds.
+
+    Raises:
+        ConfigError: Naming the model and the provider's error.
+    """
+    import asyncio
+
+    from inspect_ai.model import GenerateConfig
+
+    async def ping(model: Any) -> None:
+        config = GenerateConfig(max_retries=1, timeout=int(timeout))
+        await asyncio.wait_for(model.generate("Reply with the word OK.", config=config), timeout)
+
+    for model in models:
+        if str(model).split("/")[0] in LOCAL_PROVIDERS:
+            continue
+        try:
+            asyncio.run(ping(model))
+        except Exception as ex:  # any provider failure here means the run cannot work
+            raise ConfigError(
+                f"model {model} is unreachable or refused the request ({_one_line(ex)}); check its "
+                "base URL, API key and that the server is running"
+            ) from ex
 
 
 def run(plan: RunPlan) -> int:
@@ -89,6 +128,8 @@ def run(plan: RunPlan) -> int:
     for benchmark in plan.benchmarks:
         task = _task(benchmark, plan.task_args)
         models = _models_for(task, plan.models, plan.model_args)
+        if plan.preflight:
+            preflight(models)
         print(f"== {benchmark}: grading {len(task.dataset)} answers with {len(models)} verifiers")
         logs = inspect_eval(
             task,
@@ -97,8 +138,8 @@ def run(plan: RunPlan) -> int:
             limit=plan.limit,
             epochs=plan.epochs,
             max_connections=plan.max_connections,
+            max_retries=plan.max_retries,
             display=plan.display,  # type: ignore[arg-type]
-            fail_on_error=False,
         )
         for log in logs:
             if log.status != "success":
@@ -145,10 +186,21 @@ def _parser() -> argparse.ArgumentParser:
     run_p.add_argument("--limit", type=int, help="grade only the first N answers per benchmark")
     run_p.add_argument("--log-dir", default=DEFAULT_LOG_DIR, help="eval log folder or fsspec URL")
     run_p.add_argument("--no-baselines", action="store_true", help="skip the constant baselines")
-    run_p.add_argument("-T", "--task-arg", action="append", metavar="KEY=VALUE", help="task argument")
+    run_p.add_argument(
+        "-T", "--task-arg", action="append", metavar="KEY=VALUE", help="task argument"
+    )
     run_p.add_argument("-M", "--model-arg", action="append", metavar="KEY=VALUE", help="model arg")
     run_p.add_argument("--epochs", type=int, help="gradings per answer (averaged)")
     run_p.add_argument("--max-connections", type=int, help="concurrent model calls")
+    run_p.add_argument(
+        "--max-retries",
+        type=int,
+        default=5,
+        help="retries per model call (bounded so a dead server fails instead of hanging)",
+    )
+    run_p.add_argument(
+        "--no-preflight", action="store_true", help="skip the one-request check of remote models"
+    )
     run_p.add_argument("--display", choices=["full", "rich", "plain", "log", "none"])
 
     lb = sub.add_parser("leaderboard", help="rebuild the leaderboard from existing logs")
@@ -190,7 +242,9 @@ def _run_plan(args: argparse.Namespace) -> RunPlan:
         model_args=_key_values(args.model_arg, "-M"),
         epochs=args.epochs,
         max_connections=args.max_connections,
+        max_retries=args.max_retries,
         display=args.display,
+        preflight=not args.no_preflight,
     )
 
 
@@ -201,13 +255,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         print_leaderboard(args.log_dir, benchmarks=args.benchmark, fmt=args.format)
         return 0
     if args.command in ("bias", "bon"):
-        from verifier_eval.analysis import leaderboard as lb
+        from verifier_eval.analysis.leaderboard import bias_table, bon_table
         from verifier_eval.analysis.load import load_answers
 
         frame = load_answers(args.log_dir)
         if args.benchmark:
             frame = frame[frame["benchmark"].isin(args.benchmark)]
-        print(lb.bias_table(frame) if args.command == "bias" else lb.bon_table(frame))
+        print(bias_table(frame) if args.command == "bias" else bon_table(frame))
         return 0
     if args.command == "dashboard":
         from verifier_eval.dashboard.launch import launch
@@ -217,8 +271,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         # The training companion depends on the core, never the reverse: it is loaded by name
         # only when asked for, so the core stays importable without its extras.
         train_cli = importlib.import_module("verifier_eval.train.cli")
-        code: int = train_cli.main(list(args.rest))
-        return code
+        return int(train_cli.main(list(args.rest)))
     raise ConfigError(f"unknown command {args.command!r}")
 
 

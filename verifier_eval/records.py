@@ -139,9 +139,9 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                     raise DataError(f"{path.name} line {number}: expected a JSON object")
                 yield number, row
     except (EOFError, gzip.BadGzipFile, OSError) as ex:
-        if isinstance(ex, DataError):
-            raise
-        raise DataError(f"{path.name}: cannot be read ({ex}); the file is truncated or corrupt") from ex
+        raise DataError(
+            f"{path.name}: cannot be read ({ex}); the file is truncated or corrupt"
+        ) from ex
 
 
 @cache

@@ -1,4 +1,4 @@
-"""THE verdict parser: a verifier's text -> a confidence 0-100, or a named format failure.
+r"""THE verdict parser: a verifier's text -> a confidence 0-100, or a named format failure.
 
 Shared by the scorers and the RL rewards (``verifier_eval.rewards``) so evaluation and training
 cannot drift. Rules, in order:

@@ -7,7 +7,6 @@ No reference solutions are bundled for IMO 2025; the ``rubric`` prompt uses the 
 """
 
 from inspect_ai import Task, task
-
 from verifier_eval.scorers.confidence import FailurePolicy
 from verifier_eval.tasks.matharena import MatharenaSpec, matharena_task
 

@@ -6,10 +6,10 @@ Grading schemes and reference solutions: ``eth-sri/matharena`` (MIT).
 """
 
 from inspect_ai import Task, task
-
-from verifier_eval.records import usamo_2025_problem_info
 from verifier_eval.scorers.confidence import FailurePolicy
 from verifier_eval.tasks.matharena import MatharenaSpec, matharena_task
+
+from verifier_eval.records import usamo_2025_problem_info
 
 # Bump when a change could move the numbers (data, prompt, parser, scoring).
 VERSION = "1.0"

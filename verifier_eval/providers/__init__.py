@@ -3,7 +3,9 @@
 from inspect_ai.model import ModelOutput, ModelUsage
 
 
-def text_output(model: str, text: str, *, input_tokens: int = 0, output_tokens: int = 0) -> ModelOutput:
+def text_output(
+    model: str, text: str, *, input_tokens: int = 0, output_tokens: int = 0
+) -> ModelOutput:
     """A model output with explicit token usage.
 
     Without usage, inspect counts tokens with a tokenizer file that it downloads, which fails
