@@ -4,6 +4,7 @@ import pandas as pd
 from inspect_ai.scorer import Metric, SampleScore, metric
 
 from verifier_eval import measures
+from verifier_eval.analysis import calibration
 
 
 def scores_frame(scores: list[SampleScore]) -> pd.DataFrame:
@@ -100,3 +101,55 @@ def format_failure_rate() -> Metric:
         return measures.format_failure_rate(scores_frame(scores)["format_ok"])
 
     return compute
+
+
+def _binary(scores: list[SampleScore]) -> tuple[pd.Series, pd.Series]:
+    """Labels (1 = correct) and probabilities (points / max points) of binary-labelled answers."""
+    rows = []
+    for s in scores:
+        value, meta = s.score.value, s.score.metadata or {}
+        if not isinstance(value, dict):
+            continue
+        if meta.get("failure_policy") == "exclude" and float(value["format_ok"]) == 0:
+            continue
+        rows.append(
+            (
+                1.0 if meta.get("label") == "correct" else 0.0,
+                float(value["verifier_points"]) / float(meta.get("max_points") or 1),
+            )
+        )
+    frame = pd.DataFrame(rows, columns=["label", "probability"])
+    return frame["label"], frame["probability"]
+
+
+@metric
+def binary_accuracy() -> Metric:
+    """Share of answers where confidence >= 50 agrees with the binary human label."""
+
+    def compute(scores: list[SampleScore]) -> float:
+        return calibration.accuracy(*_binary(scores))
+
+    return compute
+
+
+@metric
+def auroc() -> Metric:
+    """Area under the ROC curve of the confidence against the binary human label."""
+
+    def compute(scores: list[SampleScore]) -> float:
+        return calibration.auroc(*_binary(scores))
+
+    return compute
+
+
+@metric
+def brier() -> Metric:
+    """Brier score of confidence / 100 against the binary human label (0 is perfect)."""
+
+    def compute(scores: list[SampleScore]) -> float:
+        return calibration.brier_score(*_binary(scores))
+
+    return compute
+
+
+BINARY_METRICS: list[Metric] = [binary_accuracy(), auroc(), brier(), format_failure_rate()]

@@ -12,6 +12,7 @@ from typing import Any
 
 from inspect_ai import Epochs, Task
 from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.scorer import Metric
 from verifier_eval.scorers.confidence import FailurePolicy, confidence_scorer
 from verifier_eval.scorers.reducer import verdict_mean
 from verifier_eval.solvers.verifier import proof_verifier
@@ -172,14 +173,19 @@ def verifier_task(
     prompt: str,
     failure_policy: FailurePolicy,
     metadata: dict[str, Any] | None = None,
+    metrics: list[Metric] | None = None,
 ) -> Task:
-    """Assemble the task: the verifier solver, the confidence scorer, epochs averaged."""
+    """Assemble the task: the verifier solver, the confidence scorer, epochs averaged.
+
+    ``metrics`` replaces the scorer's points metrics (binary-labelled benchmarks).
+    """
     if not answers:
         raise ConfigError(f"{name}: no answers left to grade after filtering")
     return Task(
         dataset=MemoryDataset([answer_to_sample(a) for a in answers], name=name),
         solver=proof_verifier(prompt=prompt),
         scorer=confidence_scorer(failure_policy=failure_policy),
+        metrics=metrics,
         epochs=Epochs(1, verdict_mean()),
         version=version,
         metadata={"benchmark": name, "prompt": prompt, **(metadata or {})},

@@ -7,12 +7,16 @@ import yaml
 from inspect_ai import Task
 
 from verifier_eval.errors import ConfigError
+from verifier_eval.tasks.graded_file import graded_file
 from verifier_eval.tasks.imo_2025 import imo_2025
+from verifier_eval.tasks.opc import opc
 from verifier_eval.tasks.usamo_2025 import usamo_2025
 
 BENCHMARKS: dict[str, Callable[..., Task]] = {
     "usamo_2025": usamo_2025,
     "imo_2025": imo_2025,
+    "opc": opc,
+    "graded_file": graded_file,
 }
 
 
@@ -25,7 +29,11 @@ def make_task(benchmark: str, **task_args: Any) -> Task:
     factory = BENCHMARKS.get(benchmark)
     if factory is None:
         raise ConfigError(f"unknown benchmark {benchmark!r}; available: {sorted(BENCHMARKS)}")
-    parsed = {k: yaml.safe_load(v) if isinstance(v, str) else v for k, v in task_args.items()}
+    # Paths and column maps stay text; YAML would turn e.g. "1" or "yes" into numbers or booleans.
+    parsed = {
+        k: yaml.safe_load(v) if isinstance(v, str) and k not in ("path", "columns") else v
+        for k, v in task_args.items()
+    }
     try:
         return factory(**parsed)
     except TypeError as ex:

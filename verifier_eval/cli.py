@@ -125,8 +125,10 @@ def run(plan: RunPlan) -> int:
     from inspect_ai import eval as inspect_eval
 
     failed: list[str] = []
+    graded: list[str] = []
     for benchmark in plan.benchmarks:
         task = _task(benchmark, plan.task_args)
+        graded.append(str((task.metadata or {}).get("benchmark", benchmark)))
         models = _models_for(task, plan.models, plan.model_args)
         if plan.preflight:
             preflight(models)
@@ -145,7 +147,7 @@ def run(plan: RunPlan) -> int:
             if log.status != "success":
                 message = _one_line(Exception(log.error.message)) if log.error else log.status
                 failed.append(f"{benchmark} / {log.eval.model}: {message}")
-    print_leaderboard(plan.log_dir, benchmarks=plan.benchmarks, fmt="table")
+    print_leaderboard(plan.log_dir, benchmarks=graded, fmt="table")
     for line in failed:
         print(f"error: run failed: {line}", file=sys.stderr)
     return 1 if failed else 0
@@ -183,6 +185,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_p.add_argument("--model", action="append", help="inspect model name (repeatable)")
     run_p.add_argument("--benchmark", action="append", help="benchmark name (repeatable)")
+    run_p.add_argument(
+        "--dataset", help="your own human-graded JSONL/CSV file instead of the bundled benchmarks"
+    )
+    run_p.add_argument("--columns", help="column mapping for --dataset: ours=theirs,...")
     run_p.add_argument("--limit", type=int, help="grade only the first N answers per benchmark")
     run_p.add_argument("--log-dir", default=DEFAULT_LOG_DIR, help="eval log folder or fsspec URL")
     run_p.add_argument("--no-baselines", action="store_true", help="skip the constant baselines")
@@ -226,7 +232,16 @@ def _parser() -> argparse.ArgumentParser:
 def _run_plan(args: argparse.Namespace) -> RunPlan:
     from verifier_eval.benchmarks import BENCHMARKS
 
-    benchmarks = args.benchmark or list(DEFAULT_BENCHMARKS)
+    task_args = _key_values(args.task_arg, "-T")
+    if args.dataset:
+        if args.benchmark:
+            raise ConfigError("use either --dataset or --benchmark, not both")
+        benchmarks = ["graded_file"]
+        task_args["path"] = args.dataset
+        if args.columns:
+            task_args["columns"] = args.columns
+    else:
+        benchmarks = args.benchmark or list(DEFAULT_BENCHMARKS)
     unknown = [b for b in benchmarks if b not in BENCHMARKS]
     if unknown:
         raise ConfigError(f"unknown benchmark {unknown}; available: {sorted(BENCHMARKS)}")
@@ -238,7 +253,7 @@ def _run_plan(args: argparse.Namespace) -> RunPlan:
         models=models,
         log_dir=args.log_dir,
         limit=args.limit,
-        task_args=_key_values(args.task_arg, "-T"),
+        task_args=task_args,
         model_args=_key_values(args.model_arg, "-M"),
         epochs=args.epochs,
         max_connections=args.max_connections,
