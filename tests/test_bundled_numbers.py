@@ -24,8 +24,9 @@ SNAPSHOTS = {
 
 
 def human_totals(benchmark: str) -> dict[str, float]:
-    """Per generator: mean of the two judges, mean over answers per problem, summed over problems."""
-    rows = [json.loads(line) for line in gzip.open(DATA_DIR / SNAPSHOTS[benchmark], "rt")]
+    """Per generator: judges averaged, then answers per problem averaged, then problems summed."""
+    with gzip.open(DATA_DIR / SNAPSHOTS[benchmark], "rt") as f:
+        rows = [json.loads(line) for line in f]
     complete = {
         g
         for g in {r["model_name"] for r in rows}

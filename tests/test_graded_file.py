@@ -4,10 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
+from verifier_eval.tasks.graded_file.dataset import load_graded_file
 
 from verifier_eval.cli import main
 from verifier_eval.errors import DataError
-from verifier_eval.tasks.graded_file.dataset import load_graded_file
 
 ROWS = [
     # problem, proof, model, judge 1, judge 2

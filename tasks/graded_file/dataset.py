@@ -9,10 +9,10 @@ Columns (names in the file can differ: pass a mapping ``ours=theirs``):
 | ``proof`` | yes | the graded proof |
 | ``generator`` | yes | model (or person) that wrote the proof |
 | ``human_points`` | one of the two | the (first) judge's points, 0..``max_points`` |
-| ``label`` | one of the two | binary human label: ``correct``/``incorrect``, 1/0, true/false |
+| ``label`` | one of the two | binary human label: ``correct``/``incorrect``, 1/0, yes/no |
 | ``max_points`` | with ``human_points`` | full marks (``1`` with ``label``) |
 | ``judge_2_points`` | no | a second judge's points (human points = mean of the judges) |
-| ``answer_index`` | no | index among the generator's answers to the problem (file order if absent) |
+| ``answer_index`` | no | index among the generator's answers to the problem (file order by default) |
 | ``reference_solution``, ``rubric`` | no | shown by ``prompt=rubric`` |
 """
 

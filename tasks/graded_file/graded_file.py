@@ -1,12 +1,12 @@
-"""Your own human-graded proofs, through the same verifiers, scorer and metrics as the benchmarks."""
+"""Your own human-graded proofs, through the same verifiers, scorer and metrics as benchmarks."""
 
 from inspect_ai import Task, task
-
-from verifier_eval.families import load_family_overrides
 from verifier_eval.scorers.confidence import FailurePolicy
 from verifier_eval.scorers.metrics import BINARY_METRICS
 from verifier_eval.tasks.graded_file.dataset import load_graded_file
 from verifier_eval.tasks.matharena import verifier_task
+
+from verifier_eval.families import load_family_overrides
 
 # Bump when a change could move the numbers (prompt, parser, scoring).
 VERSION = "1.0"

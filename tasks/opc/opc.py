@@ -11,12 +11,12 @@ problem) for these proofs, so its ``opc`` numbers are not in-sample.
 """
 
 from inspect_ai import Task, task
-
-from verifier_eval.families import load_family_overrides
 from verifier_eval.scorers.confidence import FailurePolicy
 from verifier_eval.scorers.metrics import BINARY_METRICS
 from verifier_eval.tasks.matharena import as_list, filter_answers, verifier_task
 from verifier_eval.tasks.opc.dataset import load_opc_answers
+
+from verifier_eval.families import load_family_overrides
 
 # Bump when a change could move the numbers (data, prompt, parser, scoring).
 VERSION = "1.0"
