@@ -12,7 +12,7 @@ Columns (names in the file can differ: pass a mapping ``ours=theirs``):
 | ``label`` | one of the two | binary human label: ``correct``/``incorrect``, 1/0, yes/no |
 | ``max_points`` | with ``human_points`` | full marks (``1`` with ``label``) |
 | ``judge_2_points`` | no | a second judge's points (human points = mean of the judges) |
-| ``answer_index`` | no | index among the generator's answers to the problem (file order by default) |
+| ``answer_index`` | no | index among the generator's answers to a problem (file order by default) |
 | ``reference_solution``, ``rubric`` | no | shown by ``prompt=rubric`` |
 """
 
