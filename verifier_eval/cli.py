@@ -132,7 +132,9 @@ def run(plan: RunPlan) -> int:
         models = _models_for(task, plan.models, plan.model_args)
         if plan.preflight:
             preflight(models)
-        print(f"== {benchmark}: grading {len(task.dataset)} answers with {len(models)} verifiers")
+        count = len(task.dataset) if plan.limit is None else min(plan.limit, len(task.dataset))
+        names = ", ".join(str(m) for m in models)
+        print(f"== {graded[-1]}: grading {count} answers with {len(models)} verifiers ({names})")
         logs = inspect_eval(
             task,
             model=models,
