@@ -52,7 +52,8 @@ def test_unknown_benchmark_is_one_line(tmp_path: Path) -> None:
     result = _run([str(BIN / "verifier-eval"), "run", "--benchmark", "nope"], cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "error: unknown benchmark ['nope']; available: ['graded_file', 'imo_2025', 'opc', 'usamo_2025']"
+        "error: unknown benchmark ['nope']; available: "
+        "['graded_file', 'imo_2025', 'opc', 'usamo_2025']"
     ]
 
 

@@ -13,3 +13,5 @@ from verifier_eval.tasks.injected_errors import injected_errors
 from verifier_eval.tasks.opc import opc
 from verifier_eval.tasks.stress import stress
 from verifier_eval.tasks.usamo_2025 import usamo_2025
+from verifier_eval.providers.gguf import GGUFVerifierAPI
+from verifier_eval.providers.tinker import TinkerVerifierAPI
