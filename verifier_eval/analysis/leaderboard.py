@@ -214,7 +214,7 @@ def _text_table(board: pd.DataFrame) -> str:
     for benchmark, rows in board.groupby("benchmark", sort=True):
         binary = bool(rows["binary"].all())
         versions = ", ".join(sorted(rows["task_version"].astype(str).unique()))
-        title = f"{benchmark} (task version {versions}; [bootstrap interval over problems])"
+        title = f"{benchmark} (task version {versions}; [CI]: bootstrap over problems)"
         if binary:
             header = ["#", "verifier", "accuracy [CI]", "AUROC [CI]", "Brier", "fail%", "n"]
             body = [

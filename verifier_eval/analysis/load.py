@@ -79,6 +79,7 @@ _EVAL_COLUMNS: list[EvalColumn] = [
     EvalColumn("task", path="eval.task", required=True),
     EvalColumn("task_version", path="eval.task_version", required=True),
     EvalColumn("model", path="eval.model", required=True),
+    EvalColumn("prompt", path=lambda log: (log.eval.task_args or {}).get("prompt")),
     EvalColumn("epochs", path="eval.config.epochs"),
     EvalColumn("status", path="status", required=True),
     EvalColumn("scorers", path=_log_scorers),
@@ -237,7 +238,11 @@ def _headers(logs: Sequence[str]) -> pd.DataFrame:
 def _tidy(
     samples: pd.DataFrame, headers: pd.DataFrame, family_overrides: dict[str, str] | None
 ) -> pd.DataFrame:
-    run = headers.set_index("eval_id")
+    run = headers.set_index("eval_id").copy()
+    # A non-default prompt is a different verifier setup: label it so runs with the seed and the
+    # rubric prompt sit side by side (model_key and model_family ignore the parenthesis).
+    prompt = run["prompt"].where(run["prompt"].notna(), "seed").astype(str)
+    run["model"] = run["model"].where(prompt == "seed", run["model"] + " (" + prompt + " prompt)")
     frame = samples.join(
         run[["created", "task_version", "model"]], on="eval_id", how="left"
     ).rename(columns={"model": "verifier", "id": "sample_id"})
