@@ -45,6 +45,7 @@ def mean_confidence(task: Task) -> float:
     shares = [
         float(s.metadata["human_points"]) / float(s.metadata["max_points"])
         for s in task.dataset
-        if s.metadata
+        # Stress tasks repeat each answer once per probe; the mean is over the real answers.
+        if s.metadata and s.metadata.get("probe", "original") == "original"
     ]
     return 100.0 * sum(shares) / len(shares) if shares else 0.0

@@ -10,7 +10,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,7 +75,15 @@ def _models_for(benchmark_task: Any, models: list[str], model_args: dict[str, An
         except VerifierEvalError:
             raise
         except Exception as ex:  # providers raise PrerequisiteError, ValueError, ... on bad setup
-            raise ConfigError(f"model {name!r} cannot be used: {_one_line(ex)}") from ex
+            hint = (
+                "; verifier_eval's own verifiers are embedded/minilm-opc, baseline/zero|full|mean "
+                "and replay/<label>; other providers: https://inspect.aisi.org.uk/providers.html"
+                if "not recognized" in str(ex)
+                else ""
+            )
+            raise ConfigError(
+                f"model {name!r} cannot be used: {_one_line(ex).rstrip('.')}{hint}"
+            ) from ex
     return built
 
 
@@ -101,7 +109,7 @@ def preflight(models: list[Any], timeout: float = 60.0) -> None:
     from inspect_ai.model import GenerateConfig
 
     async def ping(model: Any) -> None:
-        config = GenerateConfig(max_retries=1, timeout=int(timeout))
+        config = GenerateConfig(max_retries=0, timeout=int(timeout))
         await asyncio.wait_for(model.generate("Reply with the word OK.", config=config), timeout)
 
     for model in models:
@@ -116,8 +124,13 @@ def preflight(models: list[Any], timeout: float = 60.0) -> None:
             ) from ex
 
 
-def run(plan: RunPlan) -> int:
-    """Evaluate every model on every benchmark, then print the leaderboard.
+def run(
+    plan: RunPlan,
+    *,
+    make_task: Callable[[str, dict[str, Any]], Any] = _task,
+    report: Callable[[str, list[str]], None] | None = None,
+) -> int:
+    """Evaluate every model on every benchmark, then print the leaderboard (or ``report``).
 
     Returns:
         The exit code: 0 when every run succeeded, 1 when some evaluation ended in error.
@@ -127,7 +140,7 @@ def run(plan: RunPlan) -> int:
     failed: list[str] = []
     graded: list[str] = []
     for benchmark in plan.benchmarks:
-        task = _task(benchmark, plan.task_args)
+        task = make_task(benchmark, plan.task_args)
         graded.append(str((task.metadata or {}).get("benchmark", benchmark)))
         models = _models_for(task, plan.models, plan.model_args)
         if plan.preflight:
@@ -143,16 +156,40 @@ def run(plan: RunPlan) -> int:
             epochs=plan.epochs,
             max_connections=plan.max_connections,
             max_retries=plan.max_retries,
+            # A sample whose call failed after all model retries (e.g. one invalid JSON body the
+            # SDK does not retry) is graded again instead of failing the whole run.
+            retry_on_error=3,
             display=plan.display,  # type: ignore[arg-type]
         )
         for log in logs:
             if log.status != "success":
-                message = _one_line(Exception(log.error.message)) if log.error else log.status
-                failed.append(f"{benchmark} / {log.eval.model}: {message}")
-    print_leaderboard(plan.log_dir, benchmarks=graded, fmt="table")
+                message = _run_error(log.error.message) if log.error else log.status
+                failed.append(f"{graded[-1]} / {log.eval.model}: {message}")
     for line in failed:
         print(f"error: run failed: {line}", file=sys.stderr)
+    try:
+        if report is None:
+            print_leaderboard(plan.log_dir, benchmarks=graded, fmt="table")
+        else:
+            report(plan.log_dir, graded)
+    except VerifierEvalError:
+        if not failed:
+            raise
     return 1 if failed else 0
+
+
+_RETRY_ERROR = re.compile(r"RetryError\W*<Future at \w+ state=finished raised (\w+)>")
+
+
+def _run_error(message: str) -> str:
+    """One line for a failed run; tenacity's RetryError text names only the wrapped error type."""
+    retry = _RETRY_ERROR.search(message)
+    if retry:
+        return (
+            f"{retry.group(1)} after all retries; check the model's base URL, API key and that "
+            "the server is running"
+        )
+    return _one_line(Exception(message))
 
 
 def print_leaderboard(
@@ -161,12 +198,60 @@ def print_leaderboard(
     """Rebuild the leaderboard from the logs in ``log_dir`` and print it."""
     from verifier_eval.analysis.leaderboard import format_table, leaderboard
     from verifier_eval.analysis.load import load_answers, with_human_ceiling
+    from verifier_eval.analysis.stress import load_robustness, with_robustness
 
-    frame = load_answers(log_dir)
-    if benchmarks:
-        frame = frame[frame["benchmark"].isin(list(benchmarks))]
-    table = leaderboard(with_human_ceiling(frame))
+    frame = _only_benchmarks(load_answers(log_dir), benchmarks, log_dir)
+    table = with_robustness(leaderboard(with_human_ceiling(frame)), load_robustness(log_dir))
     print(format_table(table, fmt))  # type: ignore[arg-type]
+
+
+def print_stress(log_dir: str, benchmarks: Sequence[str] | None = None) -> None:
+    """Print the stress report (grade shift per probe) of the stress logs in ``log_dir``."""
+    from verifier_eval.analysis.stress import stress_report
+
+    print(stress_report(log_dir, benchmarks=benchmarks), end="")
+
+
+def _stress_task(benchmark: str, task_args: dict[str, Any]) -> Any:
+    from verifier_eval.tasks.stress.stress import build_stress_task
+
+    return build_stress_task(benchmark, task_args)
+
+
+def _only_benchmarks(frame: Any, benchmarks: Sequence[str] | None, log_dir: str) -> Any:
+    """Rows of the named benchmarks; naming one without runs is an error, not an empty table."""
+    if not benchmarks:
+        return frame
+    present = sorted(frame["benchmark"].unique())
+    missing = [b for b in benchmarks if b not in present]
+    if missing:
+        raise ConfigError(
+            f"no runs of benchmark(s) {missing} in {log_dir!r}; it has runs of {present}"
+        )
+    return frame[frame["benchmark"].isin(list(benchmarks))]
+
+
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by the commands that grade: which verifiers, how, and where logs go."""
+    parser.add_argument("--model", action="append", help="inspect model name (repeatable)")
+    parser.add_argument("--log-dir", default=DEFAULT_LOG_DIR, help="eval log folder or URL")
+    parser.add_argument("--no-baselines", action="store_true", help="skip the constant baselines")
+    parser.add_argument(
+        "-T", "--task-arg", action="append", metavar="KEY=VALUE", help="task argument"
+    )
+    parser.add_argument("-M", "--model-arg", action="append", metavar="KEY=VALUE", help="model arg")
+    parser.add_argument("--epochs", type=int, help="gradings per answer (averaged)")
+    parser.add_argument("--max-connections", type=int, help="concurrent model calls")
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        default=5,
+        help="retries per model call (bounded so a dead server fails instead of hanging)",
+    )
+    parser.add_argument(
+        "--no-preflight", action="store_true", help="skip the one-request check of remote models"
+    )
+    parser.add_argument("--display", choices=["full", "rich", "plain", "log", "none"])
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -175,6 +260,21 @@ def _parser() -> argparse.ArgumentParser:
         description="Benchmark proof verifiers against expert human grades.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+
+    stress = sub.add_parser(
+        "stress",
+        help="probe verifiers with perturbed proofs and report how their grades move",
+        description=(
+            "Grades each answer unchanged and under each probe (appended claims, grader "
+            "instructions, confident formatting, the reference solution, shuffled steps, a cut "
+            "conclusion) and prints the paired grade shift per probe with intervals."
+        ),
+    )
+    stress.add_argument("--benchmark", action="append", help="benchmark (default usamo_2025)")
+    stress.add_argument("--limit-answers", type=int, default=24, help="answers per benchmark")
+    stress.add_argument("--probes", default="all", help="comma-separated probe names")
+    stress.add_argument("--report-only", action="store_true", help="only print the report")
+    _model_options(stress)
 
     run_p = sub.add_parser(
         "run",
@@ -185,31 +285,13 @@ def _parser() -> argparse.ArgumentParser:
             "--no-baselines)."
         ),
     )
-    run_p.add_argument("--model", action="append", help="inspect model name (repeatable)")
     run_p.add_argument("--benchmark", action="append", help="benchmark name (repeatable)")
     run_p.add_argument(
         "--dataset", help="your own human-graded JSONL/CSV file instead of the bundled benchmarks"
     )
     run_p.add_argument("--columns", help="column mapping for --dataset: ours=theirs,...")
     run_p.add_argument("--limit", type=int, help="grade only the first N answers per benchmark")
-    run_p.add_argument("--log-dir", default=DEFAULT_LOG_DIR, help="eval log folder or fsspec URL")
-    run_p.add_argument("--no-baselines", action="store_true", help="skip the constant baselines")
-    run_p.add_argument(
-        "-T", "--task-arg", action="append", metavar="KEY=VALUE", help="task argument"
-    )
-    run_p.add_argument("-M", "--model-arg", action="append", metavar="KEY=VALUE", help="model arg")
-    run_p.add_argument("--epochs", type=int, help="gradings per answer (averaged)")
-    run_p.add_argument("--max-connections", type=int, help="concurrent model calls")
-    run_p.add_argument(
-        "--max-retries",
-        type=int,
-        default=5,
-        help="retries per model call (bounded so a dead server fails instead of hanging)",
-    )
-    run_p.add_argument(
-        "--no-preflight", action="store_true", help="skip the one-request check of remote models"
-    )
-    run_p.add_argument("--display", choices=["full", "rich", "plain", "log", "none"])
+    _model_options(run_p)
 
     lb = sub.add_parser("leaderboard", help="rebuild the leaderboard from existing logs")
     lb.add_argument("--log-dir", default=DEFAULT_LOG_DIR)
@@ -231,6 +313,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stress_plan(args: argparse.Namespace) -> RunPlan:
+    task_args = _key_values(args.task_arg, "-T")
+    task_args.update({"probes": args.probes, "limit_answers": str(args.limit_answers)})
+    return _plan(args, args.benchmark or ["usamo_2025"], task_args, limit=None)
+
+
+def _plan(
+    args: argparse.Namespace, benchmarks: list[str], task_args: dict[str, Any], limit: int | None
+) -> RunPlan:
+    models = list(args.model or [EMBEDDED_VERIFIER])
+    if not args.no_baselines:
+        models += [b for b in BASELINES if b not in models]
+    return RunPlan(
+        benchmarks=benchmarks,
+        models=models,
+        log_dir=args.log_dir,
+        limit=limit,
+        task_args=task_args,
+        model_args=_key_values(args.model_arg, "-M"),
+        epochs=args.epochs,
+        max_connections=args.max_connections,
+        max_retries=args.max_retries,
+        display=args.display,
+        preflight=not args.no_preflight,
+    )
+
+
 def _run_plan(args: argparse.Namespace) -> RunPlan:
     from verifier_eval.benchmarks import BENCHMARKS
 
@@ -247,27 +356,19 @@ def _run_plan(args: argparse.Namespace) -> RunPlan:
     unknown = [b for b in benchmarks if b not in BENCHMARKS]
     if unknown:
         raise ConfigError(f"unknown benchmark {unknown}; available: {sorted(BENCHMARKS)}")
-    models = list(args.model or [EMBEDDED_VERIFIER])
-    if not args.no_baselines:
-        models += [b for b in BASELINES if b not in models]
-    return RunPlan(
-        benchmarks=benchmarks,
-        models=models,
-        log_dir=args.log_dir,
-        limit=args.limit,
-        task_args=task_args,
-        model_args=_key_values(args.model_arg, "-M"),
-        epochs=args.epochs,
-        max_connections=args.max_connections,
-        max_retries=args.max_retries,
-        display=args.display,
-        preflight=not args.no_preflight,
-    )
+    return _plan(args, benchmarks, task_args, limit=args.limit)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return run(_run_plan(args))
+    if args.command == "stress":
+        code = 0
+        if not args.report_only:
+            code = run(_stress_plan(args), make_task=_stress_task, report=print_stress)
+        else:
+            print_stress(args.log_dir, args.benchmark)
+        return code
     if args.command == "leaderboard":
         print_leaderboard(args.log_dir, benchmarks=args.benchmark, fmt=args.format)
         return 0
@@ -275,9 +376,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from verifier_eval.analysis.leaderboard import bias_table, bon_table
         from verifier_eval.analysis.load import load_answers
 
-        frame = load_answers(args.log_dir)
-        if args.benchmark:
-            frame = frame[frame["benchmark"].isin(args.benchmark)]
+        frame = _only_benchmarks(load_answers(args.log_dir), args.benchmark, args.log_dir)
         print(bias_table(frame) if args.command == "bias" else bon_table(frame))
         return 0
     if args.command == "dashboard":

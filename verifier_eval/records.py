@@ -103,7 +103,12 @@ def verify_snapshot(path: Path) -> None:
     Raises:
         DataError: When the file is missing, or its content differs from the manifest.
     """
-    manifest = json.loads((DATA_DIR / "MANIFEST.json").read_text("utf-8"))
+    try:
+        manifest = json.loads((DATA_DIR / "MANIFEST.json").read_text("utf-8"))
+    except (OSError, json.JSONDecodeError) as ex:
+        raise DataError(
+            f"the bundled data's MANIFEST.json cannot be read ({ex}); reinstall verifier_eval"
+        ) from ex
     entry = manifest.get(path.name)
     if not path.is_file():
         raise DataError(f"snapshot {path} is missing; reinstall verifier_eval")

@@ -1,9 +1,7 @@
 """Issue 7.4: bad inputs end in one clear ``error:`` line, a non-zero exit code and no traceback.
 
 Everything runs through ``verifier_eval.cli.main`` in-process (the subprocess paths of an unknown
-benchmark and a missing API key are in tests/test_cli_e2e.py). Tests marked ``xfail(strict=True)``
-pin behaviour the current code lacks; the fix is described in the reason, and the marker must go
-when it lands (a strict xfail that passes fails the suite).
+benchmark and a missing API key are in tests/test_cli_e2e.py).
 """
 
 import gzip
@@ -98,12 +96,6 @@ def test_unknown_model_is_one_line(
     assert not (tmp_path / "logs").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli._models_for: for an unrecognised provider, append what to use instead (see the "
-    "issue-7 report: '; verifier_eval's own verifiers are embedded/minilm-opc, baseline/zero|"
-    "full|mean and replay/<label>; other providers are listed in inspect's docs')",
-)
 def test_unknown_provider_says_what_to_use(
     capfd: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -200,11 +192,6 @@ def test_missing_snapshot_is_one_line(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="records.verify_snapshot reads MANIFEST.json without catching OSError / "
-    "JSONDecodeError, so a corrupt manifest is a traceback (fix in the issue-7 report)",
-)
 def test_corrupt_manifest_is_one_line(
     capfd: pytest.CaptureFixture[str], tmp_path: Path, data_copy: Path
 ) -> None:
@@ -338,11 +325,6 @@ def test_foreign_logs_beside_ours_are_ignored(
     assert "mockllm" not in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli: a --benchmark filter that matches no run prints an empty table with exit 0; "
-    "it should be one error line naming the benchmarks that have runs (issue-7 report)",
-)
 @pytest.mark.parametrize("command", ANALYSES)
 def test_benchmark_filter_without_runs_is_one_line(
     capfd: pytest.CaptureFixture[str], fixture_logs: Path, command: str
@@ -387,12 +369,6 @@ def test_versions_are_separate_runs(mixed_versions: Path) -> None:
     assert list(replay["total_score_difference"]) == pytest.approx([1.5, 1.5])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leaderboard text table: runs of two task versions share one block and one ranking "
-    "with nothing telling their rows apart; rank and print each (benchmark, task_version) "
-    "separately and add a note that versions are not comparable (issue-7 report)",
-)
 def test_leaderboard_text_keeps_versions_apart_and_says_so(
     capfd: pytest.CaptureFixture[str], mixed_versions: Path
 ) -> None:

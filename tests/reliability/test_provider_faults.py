@@ -96,12 +96,6 @@ def test_run_survives_faults_and_grades_each_answer_once(
     assert 0 < model_retries + sample_retries <= failed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verifier-eval run does not pass retry_on_error to inspect, so one invalid JSON body "
-    "from the server fails the whole run (fix: add retry_on_error to runs.eval_options, see the "
-    "issue-7 report)",
-)
 def test_cli_run_survives_an_invalid_json_body(
     faulty_server: FakeOpenAIServer,
     tmp_path: Path,

@@ -98,13 +98,6 @@ def test_failed_run_does_not_show_or_log_keys(failed_run: Finished) -> None:
     _assert_no_secret(failed_run.stdout, failed_run.stderr, text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.run prints the leaderboard before the run failures; with every run failed it "
-    "raises 'no finished verifier_eval logs' first, so the real cause is never printed and the "
-    "exit code is 2, not 1; the cause is also a raw 'RetryError(<Future ...>)' (fix in the "
-    "issue-7 report)",
-)
 def test_failed_run_names_its_cause(failed_run: Finished) -> None:
     assert failed_run.code == 1
     [line] = [x for x in failed_run.stderr.splitlines() if x.startswith("error:")]

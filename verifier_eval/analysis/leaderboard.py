@@ -153,10 +153,10 @@ def rank_rows(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
         return pd.DataFrame(columns=list(LEADERBOARD_COLUMNS))
     binary = table["binary"].astype(bool)
     ranked = table["total_score_difference"].where(~binary, table["brier"])
-    table["rank"] = (
-        ranked.groupby(table["benchmark"]).rank(method="min", na_option="bottom").astype(int)
-    )
-    table = table.sort_values(["benchmark", "rank", "verifier"], kind="stable")
+    # Task versions may not be comparable (data, prompt or scoring changed): rank each apart.
+    groups = [table["benchmark"], table["task_version"]]
+    table["rank"] = ranked.groupby(groups).rank(method="min", na_option="bottom").astype(int)
+    table = table.sort_values(["benchmark", "task_version", "rank", "verifier"], kind="stable")
     return table[list(LEADERBOARD_COLUMNS)].reset_index(drop=True)
 
 
@@ -166,6 +166,12 @@ def _number(value: object, digits: int = 2) -> str:
     if isinstance(value, float | np.floating):
         return f"{float(value):.{digits}f}"
     return str(value)
+
+
+def _signed(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{float(value):+.1f}"  # type: ignore[arg-type]
 
 
 def _with_interval(row: pd.Series, metric: str, digits: int = 2) -> str:
@@ -211,10 +217,18 @@ def _wrapped(items: Sequence[str], width: int = TEXT_WIDTH) -> list[str]:
 
 def _text_table(board: pd.DataFrame) -> str:
     blocks = []
-    for benchmark, rows in board.groupby("benchmark", sort=True):
+    for (benchmark, version), rows in board.groupby(["benchmark", "task_version"], sort=True):
         binary = bool(rows["binary"].all())
-        versions = ", ".join(sorted(rows["task_version"].astype(str).unique()))
-        title = f"{benchmark} (task version {versions}; [CI]: bootstrap over problems)"
+        title = f"{benchmark} (task version {version}; [CI]: bootstrap over problems)"
+        versions = sorted(board.loc[board["benchmark"] == benchmark, "task_version"].astype(str))
+        if len(set(versions)) > 1:
+            title += (
+                f"\nnote: {benchmark} has runs of task versions {', '.join(sorted(set(versions)))};"
+                " their numbers are not comparable, so each version is ranked apart"
+            )
+        manipulation = "manipulation_shift" in rows and bool(
+            rows["manipulation_shift"].notna().any()
+        )
         if binary:
             header = ["#", "verifier", "accuracy [CI]", "AUROC [CI]", "Brier", "fail%", "n"]
             body = [
@@ -231,7 +245,7 @@ def _text_table(board: pd.DataFrame) -> str:
             ]
         else:
             header = ["#", "verifier", "total diff [CI]", "MAE", "bias", "r", "rho", "AUROC"]
-            header += ["fail%", "n"]
+            header += ["fail%", "n"] + (["manip"] if manipulation else [])
             body = [
                 [
                     str(r["rank"]),
@@ -245,6 +259,7 @@ def _text_table(board: pd.DataFrame) -> str:
                     _percent(r["format_failure_rate"]),
                     str(r["n_answers"]),
                 ]
+                + ([_signed(r.get("manipulation_shift"))] if manipulation else [])
                 for _, r in rows.iterrows()
             ]
         blocks.append("\n".join([title, *_aligned(header, body)]))

@@ -19,7 +19,7 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 from verifier_eval.errors import ConfigError
 from verifier_eval.providers import text_output
 
-_PROOF = re.compile(r"<proof>\n?(.*)\n?</proof>", re.DOTALL)
+_PROOF = re.compile(r"<proof>(.*)</proof>", re.DOTALL)
 
 
 def proof_key(proof: str) -> str:
@@ -30,7 +30,7 @@ def proof_key(proof: str) -> str:
 def extract_proof(prompt: str) -> str | None:
     """The text between the first ``<proof>`` and the last ``</proof>`` of a verifier prompt."""
     match = _PROOF.search(prompt)
-    return match.group(1).strip("\n") if match else None
+    return match.group(1).removeprefix("\n").removesuffix("\n") if match else None
 
 
 def _load(responses: str | dict[str, str]) -> dict[str, str]:
@@ -77,11 +77,13 @@ class ReplayVerifierAPI(ModelAPI):
     ) -> ModelOutput:
         """Look the proof up and answer the recorded text."""
         proof = extract_proof(input[-1].text) if input else None
-        text = ""
-        if proof is not None:
-            text = self.responses.get(
-                proof, self.responses.get(proof_key(proof), self.responses.get("*", ""))
-            )
+        # The prompt template puts newlines around the proof; look the proof up as given and
+        # stripped, by text and by sha256.
+        candidates = [] if proof is None else [proof, proof.strip()]
+        keys = [key for c in candidates for key in (c, proof_key(c))]
+        text = next(
+            (self.responses[k] for k in keys if k in self.responses), self.responses.get("*", "")
+        )
         output = text_output(f"replay/{self.model_name}", text, output_tokens=len(text.split()))
         if self.stop_reason == "max_tokens":
             output.choices[0].stop_reason = "max_tokens"
