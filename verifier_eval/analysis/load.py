@@ -65,7 +65,8 @@ def _scorer_name(name: str) -> str:
     return name.rsplit("/", 1)[-1]
 
 
-def _log_scorers(log: EvalLog) -> str:
+def log_scorers(log: EvalLog) -> str:
+    """Comma-separated scorer names of a log (package prefixes dropped)."""
     names = [s.name for s in log.eval.scorers or []]
     if not names and log.results is not None:
         names = [s.scorer for s in log.results.scores]
@@ -82,32 +83,42 @@ _EVAL_COLUMNS: list[EvalColumn] = [
     EvalColumn("prompt", path=lambda log: (log.eval.task_args or {}).get("prompt")),
     EvalColumn("epochs", path="eval.config.epochs"),
     EvalColumn("status", path="status", required=True),
-    EvalColumn("scorers", path=_log_scorers),
+    EvalColumn("scorers", path=log_scorers),
 ]
 
 
-def _score(sample: EvalSampleSummary) -> Score | None:
+def score_of(sample: EvalSampleSummary, scorer: str = SCORER) -> Score | None:
+    """The sample's score from ``scorer`` (with or without the package prefix), if any."""
     for name, score in (sample.scores or {}).items():
-        if _scorer_name(name) == SCORER:
+        if _scorer_name(name) == scorer:
             return score
     return None
 
 
-def _has_score(sample: EvalSampleSummary) -> bool:
-    return _score(sample) is not None
+def has_score(scorer: str = SCORER) -> Callable[[EvalSampleSummary], Any]:
+    """Column extractor: whether the sample has a score from ``scorer``."""
 
-
-def _value(field: str) -> Callable[[EvalSampleSummary], Any]:
     def extract(sample: EvalSampleSummary) -> Any:
-        score = _score(sample)
+        return score_of(sample, scorer) is not None
+
+    return extract
+
+
+def score_value(field: str, scorer: str = SCORER) -> Callable[[EvalSampleSummary], Any]:
+    """Column extractor: one key of the ``scorer``'s dict value."""
+
+    def extract(sample: EvalSampleSummary) -> Any:
+        score = score_of(sample, scorer)
         return score.value.get(field) if score and isinstance(score.value, dict) else None
 
     return extract
 
 
-def _meta(field: str) -> Callable[[EvalSampleSummary], Any]:
+def score_meta(field: str, scorer: str = SCORER) -> Callable[[EvalSampleSummary], Any]:
+    """Column extractor: one key of the ``scorer``'s score metadata."""
+
     def extract(sample: EvalSampleSummary) -> Any:
-        score = _score(sample)
+        score = score_of(sample, scorer)
         return (score.metadata or {}).get(field) if score else None
 
     return extract
@@ -115,7 +126,7 @@ def _meta(field: str) -> Callable[[EvalSampleSummary], Any]:
 
 def _judge(k: int) -> Callable[[EvalSampleSummary], Any]:
     def extract(sample: EvalSampleSummary) -> Any:
-        score = _score(sample)
+        score = score_of(sample)
         points = (score.metadata or {}).get("judge_points") if score else None
         return points[k] if isinstance(points, list) and len(points) > k else None
 
@@ -156,9 +167,9 @@ _META_FIELDS = (
 _SAMPLE_COLUMNS: list[SampleColumn] = [
     SampleColumn("id", path="id", required=True, type=str),
     SampleColumn("epoch", path="epoch", required=True),
-    SampleColumn("has_score", path=_has_score),
-    *(SampleColumn(f, path=_value(f)) for f in _VALUE_FIELDS),
-    *(SampleColumn(f, path=_meta(f)) for f in _META_FIELDS),
+    SampleColumn("has_score", path=has_score()),
+    *(SampleColumn(f, path=score_value(f)) for f in _VALUE_FIELDS),
+    *(SampleColumn(f, path=score_meta(f)) for f in _META_FIELDS),
     SampleColumn("judge_1_points", path=_judge(0)),
     SampleColumn("judge_2_points", path=_judge(1)),
     SampleColumn("input_tokens", path=_input_tokens),

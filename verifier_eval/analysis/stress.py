@@ -33,8 +33,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 from inspect_ai.analysis import EvalColumn, SampleColumn, evals_df, samples_df
-from inspect_ai.log import EvalLog, EvalSampleSummary, list_eval_logs
-from inspect_ai.scorer import Score
+from inspect_ai.log import list_eval_logs
 
 from verifier_eval.analysis._common import RUN_KEYS, FloatArray, iter_runs, verifier_kind
 from verifier_eval.analysis.bootstrap import (
@@ -46,7 +45,13 @@ from verifier_eval.analysis.bootstrap import (
     resample_counts,
     single_threaded,
 )
-from verifier_eval.analysis.load import newest_runs
+from verifier_eval.analysis.load import (
+    has_score,
+    log_scorers,
+    newest_runs,
+    score_meta,
+    score_value,
+)
 from verifier_eval.errors import DataError, VerifierEvalError
 
 logger = logging.getLogger(__name__)
@@ -434,41 +439,6 @@ def with_robustness(board: pd.DataFrame, summary: pd.DataFrame | None) -> pd.Dat
 # ---------------------------------------------------------------------------------------------
 
 
-def _scorer_name(name: str) -> str:
-    return name.rsplit("/", 1)[-1]
-
-
-def _log_scorers(log: EvalLog) -> str:
-    return ",".join(_scorer_name(s.name) for s in log.eval.scorers or [])
-
-
-def _score(sample: EvalSampleSummary) -> Score | None:
-    for name, score in (sample.scores or {}).items():
-        if _scorer_name(name) == STRESS_SCORER:
-            return score
-    return None
-
-
-def _has_score(sample: EvalSampleSummary) -> bool:
-    return _score(sample) is not None
-
-
-def _value(field: str) -> Any:
-    def extract(sample: EvalSampleSummary) -> Any:
-        score = _score(sample)
-        return score.value.get(field) if score and isinstance(score.value, dict) else None
-
-    return extract
-
-
-def _meta(field: str) -> Any:
-    def extract(sample: EvalSampleSummary) -> Any:
-        score = _score(sample)
-        return (score.metadata or {}).get(field) if score else None
-
-    return extract
-
-
 _EVAL_COLUMNS: list[EvalColumn] = [
     EvalColumn("eval_id", path="eval.eval_id", required=True),
     EvalColumn("log", path=lambda log: log.location, required=True),
@@ -476,7 +446,7 @@ _EVAL_COLUMNS: list[EvalColumn] = [
     EvalColumn("task_version", path="eval.task_version", required=True),
     EvalColumn("verifier", path="eval.model", required=True),
     EvalColumn("status", path="status", required=True),
-    EvalColumn("scorers", path=_log_scorers),
+    EvalColumn("scorers", path=log_scorers),
 ]
 
 _META_FIELDS = (
@@ -494,10 +464,10 @@ _SAMPLE_COLUMNS: list[SampleColumn] = [
     # samples_df adds its own hashed "sample_id"; the sample's id is read as "id" and renamed.
     SampleColumn("id", path="id", required=True, type=str),
     SampleColumn("epoch", path="epoch", required=True),
-    SampleColumn("has_score", path=_has_score),
-    SampleColumn("format_ok", path=_value("format_ok")),
-    SampleColumn("human_points", path=_value("human_points")),
-    *(SampleColumn(f, path=_meta(f)) for f in _META_FIELDS),
+    SampleColumn("has_score", path=has_score(STRESS_SCORER)),
+    SampleColumn("format_ok", path=score_value("format_ok", STRESS_SCORER)),
+    SampleColumn("human_points", path=score_value("human_points", STRESS_SCORER)),
+    *(SampleColumn(f, path=score_meta(f, STRESS_SCORER)) for f in _META_FIELDS),
 ]
 
 
