@@ -363,12 +363,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return run(_run_plan(args))
     if args.command == "stress":
-        code = 0
-        if not args.report_only:
-            code = run(_stress_plan(args), make_task=_stress_task, report=print_stress)
-        else:
-            print_stress(args.log_dir, args.benchmark)
-        return code
+        plan = _stress_plan(args)
+        if args.report_only:
+            print_stress(args.log_dir, plan.benchmarks)
+            return 0
+        # Stress tasks are named "stress"; the report is per stressed benchmark.
+        return run(
+            plan,
+            make_task=_stress_task,
+            report=lambda log_dir, _: print_stress(log_dir, plan.benchmarks),
+        )
     if args.command == "leaderboard":
         print_leaderboard(args.log_dir, benchmarks=args.benchmark, fmt=args.format)
         return 0
