@@ -42,6 +42,9 @@ class RunPlan:
     max_retries: int
     display: str | None
     preflight: bool = True
+    no_cache: bool = False
+    price_in: float | None = None
+    price_out: float | None = None
 
 
 def _key_values(pairs: Sequence[str] | None, flag: str) -> dict[str, Any]:
@@ -137,6 +140,10 @@ def run(
     """
     from inspect_ai import eval as inspect_eval
 
+    from verifier_eval.runs import eval_options, given_price, register_prices
+
+    remote = [m for m in plan.models if m.split("/")[0] not in LOCAL_PROVIDERS]
+    register_prices(remote, given_price(plan.price_in, plan.price_out))
     failed: list[str] = []
     graded: list[str] = []
     for benchmark in plan.benchmarks:
@@ -160,6 +167,7 @@ def run(
             # SDK does not retry) is graded again instead of failing the whole run.
             retry_on_error=3,
             display=plan.display,  # type: ignore[arg-type]
+            **eval_options(no_cache=plan.no_cache),
         )
         for log in logs:
             if log.status != "success":
@@ -190,6 +198,26 @@ def _run_error(message: str) -> str:
             "the server is running"
         )
     return _one_line(Exception(message))
+
+
+def resume_run(args: argparse.Namespace) -> int:
+    """Grade what an interrupted run left out, then print the leaderboard of its folder."""
+    from verifier_eval.runs import resume
+
+    logs = resume(
+        args.resume,
+        log_dir=args.log_dir if args.log_dir != DEFAULT_LOG_DIR else None,
+        max_connections=args.max_connections,
+        max_retries=args.max_retries,
+        display=args.display,
+    )
+    failed = [log for log in logs if log.status != "success"]
+    for log in failed:
+        message = _run_error(log.error.message) if log.error else log.status
+        print(f"error: resumed run failed: {log.eval.model}: {message}", file=sys.stderr)
+    log_dir = os.path.dirname(logs[0].location) if logs and logs[0].location else args.log_dir
+    print_leaderboard(log_dir)
+    return 1 if failed else 0
 
 
 def print_leaderboard(
@@ -251,6 +279,11 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-preflight", action="store_true", help="skip the one-request check of remote models"
     )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="neither reuse nor store gradings (model cache)"
+    )
+    parser.add_argument("--price-in", type=float, help="USD per million input tokens")
+    parser.add_argument("--price-out", type=float, help="USD per million output tokens")
     parser.add_argument("--display", choices=["full", "rich", "plain", "log", "none"])
 
 
@@ -291,6 +324,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_p.add_argument("--columns", help="column mapping for --dataset: ours=theirs,...")
     run_p.add_argument("--limit", type=int, help="grade only the first N answers per benchmark")
+    run_p.add_argument(
+        "--resume",
+        metavar="LOG",
+        help="finish an interrupted run (its .eval log or folder), grading only what is missing",
+    )
     _model_options(run_p)
 
     lb = sub.add_parser("leaderboard", help="rebuild the leaderboard from existing logs")
@@ -337,6 +375,9 @@ def _plan(
         max_retries=args.max_retries,
         display=args.display,
         preflight=not args.no_preflight,
+        no_cache=args.no_cache,
+        price_in=args.price_in,
+        price_out=args.price_out,
     )
 
 
@@ -360,6 +401,8 @@ def _run_plan(args: argparse.Namespace) -> RunPlan:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run" and args.resume:
+        return resume_run(args)
     if args.command == "run":
         return run(_run_plan(args))
     if args.command == "stress":
