@@ -6,7 +6,7 @@ one mapping turns rows into :class:`~verifier_eval.records.GradedAnswer` and the
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,7 +173,7 @@ def verifier_task(
     prompt: str,
     failure_policy: FailurePolicy,
     metadata: dict[str, Any] | None = None,
-    metrics: list[Metric] | None = None,
+    metrics: Sequence[Metric] | None = None,
 ) -> Task:
     """Assemble the task: the verifier solver, the confidence scorer, epochs averaged.
 
@@ -181,11 +181,14 @@ def verifier_task(
     """
     if not answers:
         raise ConfigError(f"{name}: no answers left to grade after filtering")
+    task_metrics: list[Metric | dict[str, list[Metric]]] | None = (
+        None if metrics is None else [*metrics]
+    )
     return Task(
         dataset=MemoryDataset([answer_to_sample(a) for a in answers], name=name),
         solver=proof_verifier(prompt=prompt),
         scorer=confidence_scorer(failure_policy=failure_policy),
-        metrics=metrics,
+        metrics=task_metrics,
         epochs=Epochs(1, verdict_mean()),
         version=version,
         metadata={"benchmark": name, "prompt": prompt, **(metadata or {})},
