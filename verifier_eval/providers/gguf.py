@@ -36,6 +36,7 @@ from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelCall, M
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from verifier_eval.errors import ConfigError
+from verifier_eval.providers import positive_arg
 from verifier_eval.providers.local import (
     INSTALL_LLAMA_CPP,
     LlamaChatTemplate,
@@ -94,19 +95,6 @@ def _context_length(path: Path) -> int | None:
     return None
 
 
-def _int_arg(model_args: dict[str, Any], name: str, default: int) -> int:
-    value = model_args.get(name)
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as ex:
-        raise ConfigError(f"-M {name} must be an integer, got {value!r}") from ex
-    if number <= 0:
-        raise ConfigError(f"-M {name} must be positive, got {number}")
-    return number
-
-
 @modelapi(name=PROVIDER)
 class GGUFVerifierAPI(ModelAPI):
     """A GGUF chat model run in-process by llama.cpp."""
@@ -132,8 +120,8 @@ class GGUFVerifierAPI(ModelAPI):
         # Fail now, not on the first sample, when llama-cpp-python is missing.
         require_package("llama_cpp", INSTALL_LLAMA_CPP, f"{PROVIDER}/{model_name}")
         trained = _context_length(self.path) or MAX_DEFAULT_CTX
-        self.n_ctx = _int_arg(model_args, "n_ctx", min(trained, MAX_DEFAULT_CTX))
-        self.n_threads = _int_arg(model_args, "n_threads", default_threads())
+        self.n_ctx = positive_arg(model_args, "n_ctx", min(trained, MAX_DEFAULT_CTX), int)
+        self.n_threads = positive_arg(model_args, "n_threads", default_threads(), int)
         default_format = "confidence" if model_name in CONSTRAINED_BY_DEFAULT else "free"
         self.answer = answer_format(
             str(model_args.get("answer_format") or default_format),

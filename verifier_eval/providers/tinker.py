@@ -42,6 +42,7 @@ from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelCall, M
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from verifier_eval.errors import ConfigError, VerifierEvalError
+from verifier_eval.providers import positive_arg
 from verifier_eval.providers.local import (
     HFChatTemplate,
     LlamaCppSampler,
@@ -180,19 +181,6 @@ def _context_window(tokenizer: Any, given: int | None) -> int:
     return int(length) if isinstance(length, int) and 0 < length < 10**7 else DEFAULT_CONTEXT_WINDOW
 
 
-def _number(model_args: dict[str, Any], name: str, default: float) -> float:
-    value = model_args.get(name)
-    if value is None:
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as ex:
-        raise ConfigError(f"-M {name} must be a number, got {value!r}") from ex
-    if number <= 0:
-        raise ConfigError(f"-M {name} must be positive, got {number:g}")
-    return number
-
-
 @modelapi(name=PROVIDER)
 class TinkerVerifierAPI(ModelAPI):
     """A Tinker sampler checkpoint (or a local stand-in) as an inspect model."""
@@ -220,11 +208,15 @@ class TinkerVerifierAPI(ModelAPI):
         self.model_path: str | None = model_args.get("model_path") or None
         if self.model_path is not None and not str(self.model_path).startswith("tinker://"):
             raise ConfigError(f"-M model_path must be a tinker:// path, got {self.model_path!r}")
-        self.timeout_s = _number(model_args, "timeout", DEFAULT_TIMEOUT_S)
-        self.connect_timeout_s = _number(model_args, "connect_timeout", DEFAULT_CONNECT_TIMEOUT_S)
-        self._max_connections = int(_number(model_args, "max_connections", DEFAULT_MAX_CONNECTIONS))
+        self.timeout_s = positive_arg(model_args, "timeout", DEFAULT_TIMEOUT_S, float)
+        self.connect_timeout_s = positive_arg(
+            model_args, "connect_timeout", DEFAULT_CONNECT_TIMEOUT_S, float
+        )
+        self._max_connections = positive_arg(
+            model_args, "max_connections", DEFAULT_MAX_CONNECTIONS, int
+        )
         window = model_args.get("context_window")
-        self.context_window = int(_number(model_args, "context_window", 1)) if window else None
+        self.context_window = positive_arg(model_args, "context_window", 1, int) if window else None
         self.answer = answer_format(
             str(model_args.get("answer_format") or "free"), str(model_args.get("prefill") or "")
         )
