@@ -28,10 +28,15 @@ ROWS = [
 ]
 
 
-def fixture_answers() -> list[GradedAnswer]:
+Row = tuple[str, str, int, tuple[float, ...], str]
+"""generator, problem, answer index, judges' points, verifier answer."""
+
+
+def build_answers(rows: list[Row], benchmark: str = "fixture") -> list[GradedAnswer]:
+    """Graded answers from fixture rows; generator ``A`` is family openai, the others google."""
     return [
         GradedAnswer(
-            benchmark="fixture",
+            benchmark=benchmark,
             problem_id=problem,
             problem=f"Problem {problem}",
             generator=generator,
@@ -41,8 +46,12 @@ def fixture_answers() -> list[GradedAnswer]:
             max_points=7,
             judges=tuple(JudgeGrade(points=p) for p in judges),
         )
-        for generator, problem, index, judges, _ in ROWS
+        for generator, problem, index, judges, _ in rows
     ]
+
+
+def fixture_answers() -> list[GradedAnswer]:
+    return build_answers(ROWS)
 
 
 def fixture_responses() -> dict[str, str]:

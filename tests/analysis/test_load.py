@@ -14,6 +14,7 @@ from inspect_ai.model import get_model
 from inspect_ai.scorer import match
 from verifier_eval.tasks.matharena import verifier_task
 
+from tests.fixtures import build_answers
 from verifier_eval.analysis import (
     HUMAN_CEILING,
     TIDY_COLUMNS,
@@ -24,7 +25,7 @@ from verifier_eval.analysis import (
 from verifier_eval.benchmarks import make_task
 from verifier_eval.errors import VerifierEvalError
 from verifier_eval.providers import text_output
-from verifier_eval.records import GradedAnswer, JudgeGrade
+from verifier_eval.records import GradedAnswer
 
 # (generator, problem, answer, judges, replayed verifier answer)
 ROWS = [
@@ -38,20 +39,7 @@ ROWS = [
 
 
 def answers(benchmark: str = "fixture") -> list[GradedAnswer]:
-    return [
-        GradedAnswer(
-            benchmark=benchmark,
-            problem_id=problem,
-            problem=f"Problem {problem}",
-            generator=generator,
-            generator_family="openai" if generator == "A" else "google",
-            answer_index=index,
-            solution=f"proof {generator}-{problem}-{index}",
-            max_points=7,
-            judges=tuple(JudgeGrade(points=p) for p in judges),
-        )
-        for generator, problem, index, judges, _ in ROWS
-    ]
+    return build_answers(ROWS, benchmark)
 
 
 def responses(shift: str = "") -> dict[str, str]:
