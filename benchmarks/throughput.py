@@ -1,25 +1,28 @@
 """Grading throughput against the concurrency limit, and a cached re-run.
 
     .venv/bin/python benchmarks/throughput.py [--latency 0.5] [--connections 1 8 32 64]
+                                              [--workers auto]
 
 A fake OpenAI-compatible server (:mod:`verifier_eval.testing.fake_openai`, its own process, bound
 to 127.0.0.1) answers every call after a fixed latency L with a valid ``Confidence: <n>``. Every
-answer of the bundled benchmarks (usamo_2025: 264, imo_2025: 120) is graded with ``verifier-eval
-run --model openai-api/fake/verifier --no-baselines --max-connections C`` for each C, one process
-per benchmark as a user would run it. No grading can beat C/L answers per second, so the script
+answer of the bundled benchmarks (usamo_2025: 264, imo_2025: 120) is graded by one ``verifier-eval
+run --model openai-api/fake/verifier --no-baselines --max-connections C --workers W`` for each C,
+as a user would run it (W defaults to ``auto``: one process per 16 connections, at most one per
+core; see :mod:`verifier_eval.shards`). No grading can beat C/L answers per second, so the script
 prints the achieved rate against that limit as a ratio. The rate is measured by the server, from
-its first grading call to its last answer of each run (process start-up, task loading and the
-leaderboard printed afterwards are fixed costs outside it; the end-to-end wall time is printed
-too). C=1 grades only the first ``--limit-c1`` answers of each benchmark (40 answers at 0.5 s
-would otherwise take about 3 minutes).
+its first grading call to its last answer (process start-up, task loading, merging the workers'
+logs and the leaderboard printed afterwards are fixed costs outside it; the end-to-end wall time
+is printed too). C=1 grades only the first ``--limit-c1`` answers of each benchmark (40 answers
+at 0.5 s would otherwise take about 3 minutes).
 
-Then each run is repeated at once with the same model cache: the re-run must make no grading
-call. The pre-flight ping (one tiny request per run, not a grading, never cached because it
-checks that the server is up) is counted separately.
+Each C is run ``--repeats`` times (3 by default), each time cold (a fresh model cache); the
+median run is reported with the range, since a 2-core machine shared with the fake server varies
+by a few percent from run to run. The median run is then repeated at once with the same cache:
+the re-run must make no grading call. The pre-flight ping (one tiny request per run, not a
+grading, never cached because it checks that the server is up) is counted separately.
 
-When ``verifier-eval run`` has no model cache yet (no ``--no-cache`` option), the runs go through
-the same ``inspect_ai.eval`` call the CLI makes, with the cache that ``verifier_eval.runs`` sets;
-the header says which path was taken.
+Last, the bare OpenAI client (no inspect) sends 192 calls at 16 connections from this process:
+the ceiling one worker process works against.
 
 Target: at least 0.9 of the limit at C=32, and no grading call on the re-run.
 """
@@ -27,6 +30,7 @@ Target: at least 0.9 of the limit at C=32, and no grading call on the re-run.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -41,20 +45,6 @@ BIN = Path(sys.executable).parent
 MODEL = "openai-api/fake/verifier"
 ANSWERS = {"usamo_2025": 264, "imo_2025": 120}
 
-API_DRIVER = """
-import sys
-from inspect_ai import eval as inspect_eval
-from verifier_eval.benchmarks import make_task
-from verifier_eval.runs import eval_options
-benchmark, model, connections, limit, log_dir = sys.argv[1:6]
-[log] = inspect_eval(
-    make_task(benchmark), model=model, max_connections=int(connections),
-    limit=int(limit) if limit != "none" else None, log_dir=log_dir, display="none",
-    max_retries=5, **eval_options(),
-)
-sys.exit(0 if log.status == "success" else 1)
-"""
-
 
 @dataclass(frozen=True)
 class RunResult:
@@ -65,6 +55,7 @@ class RunResult:
     other_calls: int
     window_s: float
     wall_s: float
+    workers: int
 
 
 class Server:
@@ -109,44 +100,31 @@ class Server:
         self.process.wait(10)
 
 
-def cli_has_cache() -> bool:
-    """Whether ``verifier-eval run`` caches gradings (it then has ``--no-cache``)."""
-    result = subprocess.run(
-        [str(BIN / "verifier-eval"), "run", "--help"], capture_output=True, text=True, timeout=120
-    )
-    return "--no-cache" in result.stdout
-
-
 def grade(
     server: Server,
-    benchmark: str,
     connections: int,
+    workers: str,
     limit: int | None,
     log_dir: Path,
     env: dict[str, str],
-    via_cli: bool,
 ) -> RunResult:
-    """Run one grading process and read what the server saw."""
-    if via_cli:
-        argv = [
-            str(BIN / "verifier-eval"),
-            "run",
-            "--model",
-            MODEL,
-            "--benchmark",
-            benchmark,
-            "--no-baselines",
-            "--max-connections",
-            str(connections),
-            "--log-dir",
-            str(log_dir),
-            "--display",
-            "none",
-        ]
-        argv += ["--limit", str(limit)] if limit else []
-    else:
-        argv = [sys.executable, "-c", API_DRIVER, benchmark, MODEL, str(connections)]
-        argv += [str(limit) if limit else "none", str(log_dir)]
+    """Run one ``verifier-eval run`` over both benchmarks and read what the server saw."""
+    argv = [
+        str(BIN / "verifier-eval"),
+        "run",
+        "--model",
+        MODEL,
+        "--no-baselines",
+        "--max-connections",
+        str(connections),
+        "--workers",
+        workers,
+        "--log-dir",
+        str(log_dir),
+        "--display",
+        "none",
+    ]
+    argv += ["--limit", str(limit)] if limit else []
     server.reset()
     started = time.perf_counter()
     # Outside the repository, as a user runs the console script (a working tree on sys.path
@@ -161,13 +139,44 @@ def grade(
     window = 0.0
     if stats.first_grading is not None and stats.last_grading_answer is not None:
         window = stats.last_grading_answer - stats.first_grading
+    match = re.search(r"in (\d+) worker processes", result.stdout)
     return RunResult(
-        answers=limit or ANSWERS[benchmark],
+        answers=sum(min(limit or n, n) for n in ANSWERS.values()),
         grading_calls=stats.grading_calls,
         other_calls=stats.calls - stats.grading_calls,
         window_s=window,
         wall_s=wall,
+        workers=int(match.group(1)) if match else 1,
     )
+
+
+def bare_client(server: Server, connections: int, calls: int) -> float:
+    """The ratio reached by the bare OpenAI client alone in this process (no inspect).
+
+    A ceiling for one worker: ``calls`` grading-sized requests, ``connections`` at a time.
+    """
+    import asyncio
+
+    from openai import AsyncOpenAI
+
+    async def run() -> float:
+        client = AsyncOpenAI(base_url=server.base_url, api_key="benchmark", max_retries=0)
+        prompt = "<proof>" + "step " * 1000 + "</proof>"
+        todo = list(range(calls))
+
+        async def worker() -> None:
+            while todo:
+                todo.pop()
+                await client.chat.completions.create(
+                    model="verifier", messages=[{"role": "user", "content": prompt}]
+                )
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        return calls / (time.perf_counter() - started)
+
+    server.reset()
+    return asyncio.run(run())
 
 
 def main() -> int:
@@ -175,55 +184,63 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="grading throughput against C/L")
     parser.add_argument("--latency", type=float, default=0.5, help="server latency L (s)")
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 8, 32, 64])
+    parser.add_argument("--workers", default="auto", help="verifier-eval run --workers")
     parser.add_argument("--limit-c1", type=int, default=20, help="answers per benchmark at C=1")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="cold runs per C (the median is reported)"
+    )
     args = parser.parse_args()
 
-    via_cli = cli_has_cache()
     server = Server(args.latency)
     print(
         f"fake server {server.base_url}, latency L={args.latency:g} s; grading through "
-        + ("`verifier-eval run`" if via_cli else "inspect_ai.eval with verifier_eval.runs' cache")
-        + f"; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        f"`verifier-eval run --workers {args.workers}`; {args.repeats} cold run(s) per C, "
+        f"median (and range) of the ratio; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores"
     )
     header = (
-        f"{'C':>3} {'answers':>7} {'limit C/L':>9} {'achieved/s':>10} {'ratio':>6} "
-        f"{'wall s':>7} | {'re-run wall s':>13} {'re-run gradings':>15} {'pings':>5}"
+        f"{'C':>3} {'workers':>7} {'answers':>7} {'limit C/L':>9} {'achieved/s':>10} "
+        f"{'ratio':>6} {'range':>11} {'wall s':>7} | {'re-run wall s':>13} "
+        f"{'re-run gradings':>15} {'pings':>5}"
     )
     print(header)
     print("-" * len(header))
     try:
         with tempfile.TemporaryDirectory(prefix="throughput-") as tmp:
             for connections in args.connections:
-                root = Path(tmp) / f"c{connections}"
-                env = {
-                    **os.environ,
-                    "FAKE_BASE_URL": server.base_url,
-                    "FAKE_API_KEY": "benchmark",
-                    # A cache per C: a cold first run, and the re-run reads only its own run.
-                    "INSPECT_CACHE_DIR": str(root / "cache"),
-                }
                 limit = args.limit_c1 if connections == 1 else None
-                root.mkdir(parents=True)
-                first = [
-                    grade(server, b, connections, limit, root / "logs", env, via_cli)
-                    for b in ANSWERS
-                ]
-                again = [
-                    grade(server, b, connections, limit, root / "logs", env, via_cli)
-                    for b in ANSWERS
-                ]
-                answers = sum(r.answers for r in first)
-                assert sum(r.grading_calls for r in first) == answers, first
-                rate = answers / sum(r.window_s for r in first)
                 bound = connections / args.latency
+                runs = []
+                for repeat in range(args.repeats):
+                    root = Path(tmp) / f"c{connections}-{repeat}"
+                    root.mkdir(parents=True)
+                    env = {
+                        **os.environ,
+                        "FAKE_BASE_URL": server.base_url,
+                        "FAKE_API_KEY": "benchmark",
+                        # A fresh cache per run: every run is cold, the re-run reads its own.
+                        "INSPECT_CACHE_DIR": str(root / "cache"),
+                    }
+                    first = grade(server, connections, args.workers, limit, root / "logs", env)
+                    assert first.grading_calls == first.answers, first
+                    runs.append((first.answers / first.window_s / bound, first, env, root))
+                runs.sort(key=lambda run: run[0])
+                ratio, first, env, root = runs[len(runs) // 2]
+                again = grade(server, connections, args.workers, limit, root / "logs", env)
+                spread = f"{runs[0][0]:.2f}-{runs[-1][0]:.2f}"
                 print(
-                    f"{connections:>3} {answers:>7} {bound:>9.1f} {rate:>10.1f} "
-                    f"{rate / bound:>6.2f} {sum(r.wall_s for r in first):>7.1f} | "
-                    f"{sum(r.wall_s for r in again):>13.1f} "
-                    f"{sum(r.grading_calls for r in again):>15} "
-                    f"{sum(r.other_calls for r in again):>5}",
+                    f"{connections:>3} {first.workers:>7} {first.answers:>7} {bound:>9.1f} "
+                    f"{ratio * bound:>10.1f} {ratio:>6.2f} {spread:>11} {first.wall_s:>7.1f} | "
+                    f"{again.wall_s:>13.1f} {again.grading_calls:>15} {again.other_calls:>5}",
                     flush=True,
                 )
+        # The ceiling one worker process works against: the bare client at 16 connections.
+        latency = args.latency
+        rate = bare_client(server, 16, 192)
+        print(
+            f"bare OpenAI client, no inspect, 16 connections, 192 calls: {rate:.1f}/s = "
+            f"{rate / (16 / latency):.2f} of its limit"
+        )
     finally:
         server.stop()
     return 0

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 
 import pandas as pd
 import streamlit as st
-from inspect_ai.log import list_eval_logs, read_eval_log, read_eval_log_sample
+from inspect_ai.log import read_eval_log, read_eval_log_sample
 from inspect_ai.model import ContentReasoning
 from verifier_eval.dashboard import LOG_DIR_ENV
 
@@ -36,6 +36,7 @@ from verifier_eval.analysis.self_preference import (
     self_preference_matrix,
 )
 from verifier_eval.errors import VerifierEvalError
+from verifier_eval.shards import record_logs
 
 DEFAULT_LOG_DIR = "logs"
 LOG_SUFFIXES = (".eval", ".json")
@@ -131,7 +132,7 @@ def fingerprint(log_dir: str) -> str:
             f"--log-dir {log_dir}`"
         )
     try:
-        infos = list_eval_logs(log_dir)
+        infos = record_logs(log_dir)
     except (OSError, ValueError) as ex:
         raise VerifierEvalError(f"cannot list eval logs in {log_dir!r}: {ex}") from ex
     return "\n".join(f"{i.name}\t{i.size}\t{i.mtime}" for i in sorted(infos, key=lambda i: i.name))

@@ -1,5 +1,6 @@
 """The verifier solver: render the grading prompt for one answer and ask the model under test."""
 
+from anyio.lowlevel import checkpoint
 from inspect_ai.model import ChatMessageUser
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from verifier_eval.solvers.prompts import NOT_AVAILABLE, PROMPTS
@@ -43,6 +44,11 @@ def proof_verifier(prompt: str = "seed") -> Solver:
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         text = render_prompt(template, state.metadata, state.input_text)
         state.messages = [ChatMessageUser(content=text)]
-        return await generate(state)
+        state = await generate(state)
+        # The model call has released its connection: let a sample waiting for it send its
+        # request now, before this one is scored and logged (worth several percent of
+        # throughput against a fast API).
+        await checkpoint()
+        return state
 
     return solve

@@ -15,6 +15,7 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.scorer import Metric
 from verifier_eval.scorers.confidence import FailurePolicy, confidence_scorer
 from verifier_eval.scorers.reducer import verdict_mean
+from verifier_eval.solvers.prompts import PROMPTS
 from verifier_eval.solvers.verifier import proof_verifier
 
 from verifier_eval.errors import ConfigError, DataError
@@ -126,8 +127,19 @@ def load_matharena(
     )
 
 
-def answer_to_sample(answer: GradedAnswer) -> Sample:
-    """One inspect sample per graded answer; everything the scorer and analyses need is metadata."""
+def answer_to_sample(answer: GradedAnswer, prompt: str = "seed") -> Sample:
+    """One inspect sample per graded answer; everything the scorer and analyses need is metadata.
+
+    The reference solution and the rubric are kept only when ``prompt`` shows them: inspect
+    copies and shortens every metadata string several times per sample, which costs grading
+    throughput, and the ``seed`` prompt never reads them.
+    """
+    template = PROMPTS.get(prompt, "")
+    context = {
+        field: getattr(answer, field)
+        for field in ("reference_solution", "rubric")
+        if "{" + field + "}" in template
+    }
     return Sample(
         id=answer.sample_id,
         input=answer.solution,
@@ -139,8 +151,7 @@ def answer_to_sample(answer: GradedAnswer) -> Sample:
             "generator": answer.generator,
             "generator_family": answer.generator_family,
             "answer_index": answer.answer_index,
-            "reference_solution": answer.reference_solution,
-            "rubric": answer.rubric,
+            **context,
             "max_points": answer.max_points,
             "human_points": answer.human_points,
             "judge_points": [j.points for j in answer.judges],
@@ -185,7 +196,7 @@ def verifier_task(
         None if metrics is None else [*metrics]
     )
     return Task(
-        dataset=MemoryDataset([answer_to_sample(a) for a in answers], name=name),
+        dataset=MemoryDataset([answer_to_sample(a, prompt) for a in answers], name=name),
         solver=proof_verifier(prompt=prompt),
         scorer=confidence_scorer(failure_policy=failure_policy),
         metrics=task_metrics,

@@ -119,3 +119,22 @@ def test_model_family(names: tuple[str, ...], family: str) -> None:
 def test_model_family_override_wins() -> None:
     assert model_family("my-checkpoint", overrides={"my-checkpoint": "openai"}) == "openai"
     assert model_family("o3", overrides={"o3": "mine"}) == "mine"
+
+
+def test_sample_metadata_holds_the_grading_context_only_when_the_prompt_shows_it() -> None:
+    from verifier_eval.benchmarks import make_task
+
+    seed = list(make_task("usamo_2025").dataset)[0]
+    rubric = list(make_task("usamo_2025", prompt="rubric").dataset)[0]
+    assert seed.id == rubric.id
+    assert "reference_solution" not in (seed.metadata or {})
+    assert "rubric" not in (seed.metadata or {})
+    assert (rubric.metadata or {})["reference_solution"]
+    assert (rubric.metadata or {})["rubric"]
+    # Everything else (what the scorer and the analyses read) is the same.
+    rest = {
+        k: v
+        for k, v in (rubric.metadata or {}).items()
+        if k not in ("reference_solution", "rubric")
+    }
+    assert rest == seed.metadata

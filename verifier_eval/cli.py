@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from verifier_eval.errors import ConfigError, VerifierEvalError
+from verifier_eval.shards import TaskKind
 
 DEFAULT_BENCHMARKS: tuple[str, ...] = ("usamo_2025", "imo_2025")
 EMBEDDED_VERIFIER = "embedded/minilm-opc"
@@ -45,6 +46,7 @@ class RunPlan:
     no_cache: bool = False
     price_in: float | None = None
     price_out: float | None = None
+    workers: str = "auto"
 
 
 def _key_values(pairs: Sequence[str] | None, flag: str) -> dict[str, Any]:
@@ -132,8 +134,19 @@ def run(
     *,
     make_task: Callable[[str, dict[str, Any]], Any] = _task,
     report: Callable[[str, list[str]], None] | None = None,
+    kind: TaskKind = "benchmark",
 ) -> int:
     """Evaluate every model on every benchmark, then print the leaderboard (or ``report``).
+
+    Local verifiers (baselines, embedded, GGUF) grade one benchmark at a time in this process.
+    Remote verifiers grade all benchmarks in one inspect eval, so the benchmarks share the
+    connections; with several workers (:mod:`verifier_eval.shards`) in as many processes.
+
+    Args:
+        plan: What to run.
+        make_task: Builds a benchmark's task from its name and ``-T`` arguments.
+        report: Prints the result instead of the leaderboard.
+        kind: The task family ``make_task`` builds (worker processes rebuild the tasks).
 
     Returns:
         The exit code: 0 when every run succeeded, 1 when some evaluation ended in error.
@@ -141,38 +154,78 @@ def run(
     from inspect_ai import eval as inspect_eval
 
     from verifier_eval.runs import eval_options, given_price, register_prices
+    from verifier_eval.shards import (
+        merge_run,
+        plan_workers,
+        resolve_workers,
+        run_workers,
+        staged_samples,
+    )
 
     remote = [m for m in plan.models if m.split("/")[0] not in LOCAL_PROVIDERS]
+    local = [m for m in plan.models if m not in remote]
+    workers = resolve_workers(
+        plan.workers,
+        max_connections=plan.max_connections,
+        remote_models=len(remote),
+        no_cache=plan.no_cache,
+    )
     register_prices(remote, given_price(plan.price_in, plan.price_out))
-    failed: list[str] = []
-    graded: list[str] = []
-    for benchmark in plan.benchmarks:
-        task = make_task(benchmark, plan.task_args)
-        graded.append(str((task.metadata or {}).get("benchmark", benchmark)))
-        models = _models_for(task, plan.models, plan.model_args)
+    tasks = {benchmark: make_task(benchmark, plan.task_args) for benchmark in plan.benchmarks}
+    graded = [str((t.metadata or {}).get("benchmark", b)) for b, t in tasks.items()]
+    counts = [
+        len(t.dataset) if plan.limit is None else min(plan.limit, len(t.dataset))
+        for t in tasks.values()
+    ]
+    options: dict[str, Any] = {
+        "log_dir": plan.log_dir,
+        "epochs": plan.epochs,
+        "max_retries": plan.max_retries,
+        # A sample whose call failed after all model retries (e.g. one invalid JSON body the
+        # SDK does not retry) is graded again instead of failing the whole run.
+        "retry_on_error": 3,
+        "display": plan.display,
+        **eval_options(no_cache=plan.no_cache),
+    }
+    logs = []
+    if remote:
+        models = _models_for(next(iter(tasks.values())), remote, plan.model_args)
         if plan.preflight:
             preflight(models)
-        count = len(task.dataset) if plan.limit is None else min(plan.limit, len(task.dataset))
-        names = ", ".join(str(m) for m in models)
-        print(f"== {graded[-1]}: grading {count} answers with {len(models)} verifiers ({names})")
-        logs = inspect_eval(
-            task,
-            model=models,
-            log_dir=plan.log_dir,
-            limit=plan.limit,
-            epochs=plan.epochs,
-            max_connections=plan.max_connections,
-            max_retries=plan.max_retries,
-            # A sample whose call failed after all model retries (e.g. one invalid JSON body the
-            # SDK does not retry) is graded again instead of failing the whole run.
-            retry_on_error=3,
-            display=plan.display,  # type: ignore[arg-type]
-            **eval_options(no_cache=plan.no_cache),
+        how = f" in {workers} worker processes" if workers > 1 else ""
+        print(
+            f"== {', '.join(graded)}: grading {sum(counts)} answers with "
+            f"{', '.join(str(m) for m in models)}{how}"
         )
-        for log in logs:
-            if log.status != "success":
-                message = _run_error(log.error.message) if log.error else log.status
-                failed.append(f"{graded[-1]} / {log.eval.model}: {message}")
+        if workers == 1:
+            logs += inspect_eval(
+                list(tasks.values()),
+                model=models,
+                limit=plan.limit,
+                max_connections=plan.max_connections,
+                max_samples=staged_samples(plan.max_connections) if plan.max_connections else None,
+                max_tasks=len(tasks) * len(models),
+                **options,
+            )
+        else:
+            sharded = plan_workers(plan, kind=kind, tasks=tasks, models=remote, workers=workers)
+            run_workers(sharded.specs)
+            logs += merge_run(sharded, plan.log_dir)
+    for task, label, count in zip(tasks.values(), graded, counts, strict=True):
+        if not local:
+            continue
+        models = _models_for(task, local, plan.model_args)
+        names = ", ".join(str(m) for m in models)
+        print(f"== {label}: grading {count} answers with {len(models)} verifiers ({names})")
+        logs += inspect_eval(
+            task, model=models, limit=plan.limit, max_connections=plan.max_connections, **options
+        )
+    failed = []
+    for log in logs:
+        if log.status != "success":
+            message = _run_error(log.error.message) if log.error else log.status
+            label = str((log.eval.metadata or {}).get("benchmark", log.eval.task))
+            failed.append(f"{label} / {log.eval.model}: {message}")
     for line in failed:
         print(f"error: run failed: {line}", file=sys.stderr)
     try:
@@ -284,6 +337,12 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--price-in", type=float, help="USD per million input tokens")
     parser.add_argument("--price-out", type=float, help="USD per million output tokens")
+    parser.add_argument(
+        "--workers",
+        default="auto",
+        help="processes grading remote verifiers, sharing --max-connections (default auto: "
+        "one per 16 connections, at most one per CPU)",
+    )
     parser.add_argument("--display", choices=["full", "rich", "plain", "log", "none"])
 
 
@@ -378,6 +437,7 @@ def _plan(
         no_cache=args.no_cache,
         price_in=args.price_in,
         price_out=args.price_out,
+        workers=args.workers,
     )
 
 
@@ -414,6 +474,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run(
             plan,
             make_task=_stress_task,
+            kind="stress",
             report=lambda log_dir, _: print_stress(log_dir, plan.benchmarks),
         )
     if args.command == "leaderboard":

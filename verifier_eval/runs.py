@@ -12,7 +12,10 @@ flushed so far (every few samples; inspect also keeps a live buffer of finished 
 recovers from). :func:`resume` hands that log to inspect's ``eval_retry``, which recovers the
 crashed log, keeps its finished samples and grades only the missing ones into a new, complete log
 in the same directory. The interrupted log stays behind, with status ``started``; the analysis
-ignores unfinished logs, so nothing is counted twice.
+ignores unfinished logs, so nothing is counted twice. A run graded by several worker processes
+(:mod:`verifier_eval.shards`) ends as merged logs, which resume the same way when a shard failed;
+one killed outright is finished by running the same command again, every finished grading coming
+back from the cache.
 
 Cost. inspect writes the cost of each call into the log when it knows the model's price;
 :func:`register_prices` tells it, from a price the user gives (``--price-in/--price-out``, USD
@@ -27,10 +30,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
+from inspect_ai.log import EvalLog, read_eval_log
 from inspect_ai.model import CachePolicy, ModelCost, ModelInfo, ModelUsage
 
 from verifier_eval.errors import ConfigError
+from verifier_eval.shards import record_logs
 
 CACHE_EXPIRY = "1Y"
 """How long a grading stays cached. Not ``None`` (never): the log drops a ``None`` expiry, so a
@@ -90,8 +94,15 @@ def eval_options(*, no_cache: bool = False) -> dict[str, Any]:
       time per answer, which bounds throughput on a small machine. With the cache on, a resumed
       run gets those gradings back from the cache instead; with ``--no-cache`` the buffer is
       kept, so no paid grading is lost to a crash.
+    - ``score_display=False``: inspect otherwise recomputes every metric over all finished
+      samples about once a second for the progress display, on the event loop that also sends
+      the gradings; the leaderboard printed at the end shows the same numbers.
     """
-    return {"cache": cache_policy(not no_cache), "log_realtime": no_cache}
+    return {
+        "cache": cache_policy(not no_cache),
+        "log_realtime": no_cache,
+        "score_display": False,
+    }
 
 
 def table_price(model: str) -> Price | None:
@@ -243,9 +254,7 @@ def unfinished_logs(log_dir: str) -> list[str]:
     A resumed run keeps its task id, so an interrupted log whose task id and model have a
     finished log is already done.
     """
-    headers = [
-        (info.name, read_eval_log(info, header_only=True)) for info in list_eval_logs(log_dir)
-    ]
+    headers = [(info.name, read_eval_log(info, header_only=True)) for info in record_logs(log_dir)]
     finished = {(h.eval.task_id, h.eval.model) for _, h in headers if h.status == "success"}
     return [
         name

@@ -118,13 +118,13 @@ def select_answers(answers: list[GradedAnswer], limit: int | None, seed: int) ->
     return [answers[i] for i in sorted(chosen[:limit])]
 
 
-def stress_sample(answer: GradedAnswer, probe: str, text: str) -> Sample:
+def stress_sample(answer: GradedAnswer, probe: str, text: str, prompt: str = "seed") -> Sample:
     """The sample of one probe applied to one answer.
 
     Its metadata is the original answer's (``answer_to_sample``, human grades included, see the
     module docstring) plus ``probe``, ``probe_kind`` and ``original_sample_id``.
     """
-    base = answer_to_sample(answer.model_copy(update={"solution": text}))
+    base = answer_to_sample(answer.model_copy(update={"solution": text}), prompt)
     metadata = dict(base.metadata or {})
     metadata.update(
         probe=probe,
@@ -136,14 +136,16 @@ def stress_sample(answer: GradedAnswer, probe: str, text: str) -> Sample:
     )
 
 
-def stress_samples(answers: list[GradedAnswer], probes: list[str], seed: int) -> list[Sample]:
+def stress_samples(
+    answers: list[GradedAnswer], probes: list[str], seed: int, prompt: str = "seed"
+) -> list[Sample]:
     """One sample per (answer, probe) where the probe applies, grouped by answer."""
     samples = []
     for answer in answers:
         for probe in probes:
             text = apply_probe(probe, answer, seed)
             if text is not None:
-                samples.append(stress_sample(answer, probe, text))
+                samples.append(stress_sample(answer, probe, text, prompt))
     return samples
 
 
@@ -252,7 +254,7 @@ def stress(
     )
     return task_with(
         base,
-        dataset=MemoryDataset(stress_samples(chosen, names, seed), name=TASK_NAME),
+        dataset=MemoryDataset(stress_samples(chosen, names, seed, prompt), name=TASK_NAME),
         scorer=stress_scorer(failure_policy=failure_policy),
     )
 

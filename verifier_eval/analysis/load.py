@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 from inspect_ai.analysis import EvalColumn, SampleColumn, evals_df, samples_df
-from inspect_ai.log import EvalLog, EvalSampleSummary, list_eval_logs, read_eval_log
+from inspect_ai.log import EvalLog, EvalSampleSummary, read_eval_log
 from inspect_ai.scorer import Score
 
 from verifier_eval.analysis._common import (
@@ -37,6 +37,7 @@ from verifier_eval.analysis._common import (
 )
 from verifier_eval.errors import DataError, VerifierEvalError
 from verifier_eval.families import model_family
+from verifier_eval.shards import record_logs
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ _SAMPLE_COLUMNS: list[SampleColumn] = [
 
 def _list_logs(log_dir: str) -> list[str]:
     try:
-        infos = list_eval_logs(log_dir)
+        infos = record_logs(log_dir)
     except (OSError, ValueError) as ex:
         raise VerifierEvalError(f"cannot list eval logs in {log_dir!r} ({ex}); {_RUN_HINT}") from ex
     if not infos:

@@ -33,7 +33,6 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 from inspect_ai.analysis import EvalColumn, SampleColumn, evals_df, samples_df
-from inspect_ai.log import list_eval_logs
 
 from verifier_eval.analysis._common import RUN_KEYS, FloatArray, iter_runs, verifier_kind
 from verifier_eval.analysis.bootstrap import (
@@ -53,6 +52,7 @@ from verifier_eval.analysis.load import (
     score_value,
 )
 from verifier_eval.errors import DataError, VerifierEvalError
+from verifier_eval.shards import record_logs
 
 logger = logging.getLogger(__name__)
 
@@ -501,7 +501,7 @@ def load_stress(log_dir: str, *, newest_only: bool = True) -> pd.DataFrame:
             some), or a log cannot be read.
     """
     try:
-        logs = [info.name for info in list_eval_logs(log_dir)]
+        logs = [info.name for info in record_logs(log_dir)]
     except (OSError, ValueError) as ex:
         raise VerifierEvalError(f"cannot list eval logs in {log_dir!r} ({ex}); {_RUN_HINT}") from ex
     try:
