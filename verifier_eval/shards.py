@@ -207,8 +207,8 @@ def run_workers(specs: list[WorkerSpec]) -> None:
     """Start the workers, let them grade together once all have loaded, wait for them.
 
     Raises:
-        VerifierEvalError: When a worker fails before grading (its error is named) or exits
-            without writing logs.
+        VerifierEvalError: When a worker fails to start or dies while grading (its error is
+            named).
     """
     with tempfile.TemporaryDirectory(prefix="verifier-eval-workers-") as tmp:
         workers = []
@@ -230,9 +230,15 @@ def run_workers(specs: list[WorkerSpec]) -> None:
                 assert worker.process.stdout is not None
                 line = _read_line(worker.process, READY_TIMEOUT_S)
                 if line.strip() != "READY":
-                    worker.process.wait(30)
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        worker.process.wait(30)
+                    reason = (
+                        worker.error_tail()
+                        if worker.process.returncode is not None
+                        else f"not ready after {READY_TIMEOUT_S:g} s"
+                    )
                     raise VerifierEvalError(
-                        f"grading worker {worker.spec.shard} failed to start: {worker.error_tail()}"
+                        f"grading worker {worker.spec.shard} failed to start: {reason}"
                     )
             for worker in workers:
                 assert worker.process.stdin is not None
@@ -243,10 +249,12 @@ def run_workers(specs: list[WorkerSpec]) -> None:
                 print(f"   {worker.summary()}")
             broken = [w for w in workers if w.process.returncode not in (0, 1)]
             if broken:
+                failures = "; ".join(
+                    f"grading worker {w.spec.shard} failed: {w.error_tail()}" for w in broken
+                )
                 raise VerifierEvalError(
-                    "; ".join(
-                        f"grading worker {w.spec.shard} failed: {w.error_tail()}" for w in broken
-                    )
+                    f"{failures}; run the same command again to finish (every finished grading "
+                    "comes back from the model cache)"
                 )
         finally:
             for worker in workers:

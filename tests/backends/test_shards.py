@@ -237,3 +237,26 @@ def test_stress_runs_in_workers_one_merged_log_per_stressed_benchmark(
     # Each stressed answer is graded unchanged and cut: 2 answers x 2 versions per benchmark.
     assert [len(log.samples or []) for log in logs] == [4, 4]
     assert fake_server.stats().grading_calls == 8
+
+
+def test_a_worker_that_dies_while_grading_says_how_to_finish(
+    fake_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the worker's log folder should be")
+    first = str(list(make_task("imo_2025").dataset)[0].id)
+    spec = WorkerSpec(
+        shard=0,
+        kind="benchmark",
+        benchmarks=["imo_2025"],
+        task_args={},
+        models=[FAKE_MODEL],
+        model_args={},
+        sample_ids={"imo_2025": [first]},
+        max_connections=1,
+        max_retries=0,
+        epochs=None,
+        log_dir=str(blocker / "0"),
+    )
+    with pytest.raises(VerifierEvalError, match="grading worker 0 failed: .*run the same command"):
+        run_workers([spec])
