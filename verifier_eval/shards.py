@@ -291,6 +291,11 @@ def plan_workers(
     run_id = uuid()
     if plan.max_connections is None:
         raise ConfigError("--workers above 1 needs --max-connections (split between workers)")
+    if plan.log_dir.startswith("memory://"):
+        raise ConfigError(
+            "--workers above 1 needs a log folder the worker processes share; memory:// is "
+            "private to each process"
+        )
     staging = _join(plan.log_dir, f"{STAGING_PREFIX}{run_id}")
     order = {
         benchmark: [str(s.id) for s in list(task.dataset)[: plan.limit]]
@@ -338,6 +343,18 @@ def merge_run(run: ShardedRun, log_dir: str) -> list[Any]:
             if benchmark not in run.order:
                 raise VerifierEvalError(f"{info.name} is not a shard of this run")
             groups.setdefault((benchmark, log.eval.model), []).append((spec.shard, log))
+    models = run.specs[0].models if run.specs else []
+    missing = [
+        f"{benchmark} / {model}"
+        for benchmark, ids in run.order.items()
+        for model in models
+        if ids and not any(b == benchmark and str(m).endswith(model) for b, m in groups)
+    ]
+    if missing:
+        raise VerifierEvalError(
+            f"the workers left no log of {', '.join(missing)} in {run.staging}; run the same "
+            "command again to finish (every finished grading comes back from the model cache)"
+        )
     merged = [
         merge_shards(
             [log for _, log in shards],

@@ -14,9 +14,11 @@ from verifier_eval.cli import main
 from verifier_eval.errors import ConfigError, VerifierEvalError
 from verifier_eval.shards import (
     SHARD_OF,
+    ShardedRun,
     WorkerSpec,
     deal,
     is_shard_log,
+    merge_run,
     record_logs,
     resolve_workers,
     run_workers,
@@ -260,3 +262,30 @@ def test_a_worker_that_dies_while_grading_says_how_to_finish(
     )
     with pytest.raises(VerifierEvalError, match="grading worker 0 failed: .*run the same command"):
         run_workers([spec])
+
+
+def test_workers_without_logs_and_a_private_log_folder_are_clear_errors(
+    fake_server: FakeOpenAIServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = WorkerSpec(
+        shard=0,
+        kind="benchmark",
+        benchmarks=["imo_2025"],
+        task_args={},
+        models=[FAKE_MODEL],
+        model_args={},
+        sample_ids={"imo_2025": ["1/a/0"]},
+        max_connections=1,
+        max_retries=0,
+        epochs=None,
+        log_dir=str(tmp_path / "0"),
+    )
+    run = ShardedRun(str(tmp_path), [spec], {"imo_2025": ["1/a/0"]}, "run")
+    with pytest.raises(VerifierEvalError, match=f"no log of imo_2025 / {FAKE_MODEL}"):
+        merge_run(run, str(tmp_path))
+
+    argv = ["run", "--model", FAKE_MODEL, "--no-baselines", "--benchmark", "imo_2025",
+            "--max-connections", "2", "--workers", "2", "--log-dir", "memory://logs",
+            "--no-preflight"]  # fmt: skip
+    assert main(argv) == 2
+    assert "memory:// is private to each process" in capsys.readouterr().err
