@@ -47,6 +47,13 @@ from pydantic import BaseModel, ConfigDict
 from verifier_eval.errors import ConfigError, VerifierEvalError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from inspect_ai import Task
+    from inspect_ai.dataset import Sample
+    from inspect_ai.log import EvalLog, EvalLogInfo
+    from inspect_ai.model import ModelUsage
+
     from verifier_eval.cli import RunPlan
 
 TaskKind = Literal["benchmark", "stress"]
@@ -162,7 +169,7 @@ def is_shard_log(location: str) -> bool:
     return any(p.endswith(SHARDS_SUFFIX) or p.startswith(STAGING_PREFIX) for p in parts)
 
 
-def record_logs(log_dir: str) -> list[Any]:
+def record_logs(log_dir: str) -> "list[EvalLogInfo]":
     """``list_eval_logs(log_dir)`` without shard logs: the logs the analyses and resume read."""
     from inspect_ai.log import list_eval_logs
 
@@ -275,7 +282,7 @@ def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
 
 
 def plan_workers(
-    plan: "RunPlan", *, kind: TaskKind, tasks: dict[str, Any], models: list[str], workers: int
+    plan: "RunPlan", *, kind: TaskKind, tasks: "dict[str, Task]", models: list[str], workers: int
 ) -> ShardedRun:
     """Deal the answers of ``tasks`` and the run's connections to ``workers`` processes.
 
@@ -324,7 +331,7 @@ def plan_workers(
     return ShardedRun(staging, specs, order, run_id)
 
 
-def merge_run(run: ShardedRun, log_dir: str) -> list[Any]:
+def merge_run(run: ShardedRun, log_dir: str) -> "list[EvalLog]":
     """Merge the shard logs of each (benchmark, verifier) and move the shards beside the result.
 
     Returns:
@@ -335,7 +342,7 @@ def merge_run(run: ShardedRun, log_dir: str) -> list[Any]:
     """
     from inspect_ai.log import list_eval_logs, read_eval_log
 
-    groups: dict[tuple[str, str], list[tuple[int, Any]]] = {}
+    groups: dict[tuple[str, str], list[tuple[int, EvalLog]]] = {}
     for spec in run.specs:
         for info in list_eval_logs(spec.log_dir, recursive=False):
             log = read_eval_log(info.name)
@@ -376,8 +383,8 @@ def _digest(ids: Sequence[str]) -> str:
 
 
 def merge_shards(
-    shards: list[Any], names: list[int], *, order: list[str], run_id: str, log_dir: str
-) -> Any:
+    shards: "list[EvalLog]", names: list[int], *, order: list[str], run_id: str, log_dir: str
+) -> "EvalLog":
     """Merge the shard logs of one (benchmark, verifier) into one log in ``log_dir``.
 
     Args:
@@ -414,8 +421,8 @@ def merge_shards(
     shards_dir = _join(log_dir, f"{file_name}{SHARDS_SUFFIX}")
 
     ledger = []
-    model_usage: dict[str, Any] = {}
-    role_usage: dict[str, Any] = {}
+    model_usage: dict[str, ModelUsage] = {}
+    role_usage: dict[str, ModelUsage] = {}
     for k, log in zip(names, shards, strict=True):
         ids = [str(i) for i in (log.eval.dataset.sample_ids or [])]
         ledger.append(
@@ -548,11 +555,11 @@ def worker_main(argv: Sequence[str]) -> int:
     return 1 if failed else 0
 
 
-def _selected(ids: set[str], sample: Any) -> bool:
+def _selected(ids: set[str], sample: "Sample") -> bool:
     return str(sample.id) in ids
 
 
-def _build_task(kind: TaskKind, benchmark: str, task_args: dict[str, Any]) -> Any:
+def _build_task(kind: TaskKind, benchmark: str, task_args: dict[str, Any]) -> "Task":
     """The task the parent process built for ``benchmark`` (built the same way)."""
     if kind == "stress":
         from verifier_eval.tasks.stress.stress import build_stress_task
@@ -563,7 +570,7 @@ def _build_task(kind: TaskKind, benchmark: str, task_args: dict[str, Any]) -> An
     return make_task(benchmark, **task_args)
 
 
-def _prepare(spec: WorkerSpec) -> Any:
+def _prepare(spec: WorkerSpec) -> "Callable[[], list[EvalLog]]":
     """Build the worker's tasks and models; return the call that grades them."""
     from inspect_ai import eval as inspect_eval
     from inspect_ai import task_with
@@ -593,7 +600,7 @@ def _prepare(spec: WorkerSpec) -> Any:
         # workers' start after GO short and even.
         importlib.import_module("inspect_ai.agent._acp.server")
 
-    def run() -> list[Any]:
+    def run() -> "list[EvalLog]":
         return list(
             inspect_eval(
                 tasks,
