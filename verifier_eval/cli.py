@@ -59,12 +59,6 @@ def _key_values(pairs: Sequence[str] | None, flag: str) -> dict[str, Any]:
     return result
 
 
-def _task(benchmark: str, task_args: dict[str, Any]) -> Any:
-    from verifier_eval.benchmarks import make_task
-
-    return make_task(benchmark, **task_args)
-
-
 def _models_for(benchmark_task: Any, models: list[str], model_args: dict[str, Any]) -> list[Any]:
     from inspect_ai.model import get_model
 
@@ -132,7 +126,6 @@ def preflight(models: list[Any], timeout: float = 60.0) -> None:
 def run(
     plan: RunPlan,
     *,
-    make_task: Callable[[str, dict[str, Any]], Any] = _task,
     report: Callable[[str, list[str]], None] | None = None,
     kind: TaskKind = "benchmark",
 ) -> int:
@@ -144,9 +137,8 @@ def run(
 
     Args:
         plan: What to run.
-        make_task: Builds a benchmark's task from its name and ``-T`` arguments.
         report: Prints the result instead of the leaderboard.
-        kind: The task family ``make_task`` builds (worker processes rebuild the tasks).
+        kind: Which tasks to build for the benchmarks (:func:`verifier_eval.shards.build_task`).
 
     Returns:
         The exit code: 0 when every run succeeded, 1 when some evaluation ended in error.
@@ -155,6 +147,7 @@ def run(
 
     from verifier_eval.runs import eval_options, given_price, register_prices
     from verifier_eval.shards import (
+        build_task,
         merge_run,
         plan_workers,
         resolve_workers,
@@ -171,7 +164,7 @@ def run(
         no_cache=plan.no_cache,
     )
     register_prices(remote, given_price(plan.price_in, plan.price_out))
-    tasks = {benchmark: make_task(benchmark, plan.task_args) for benchmark in plan.benchmarks}
+    tasks = {b: build_task(kind, b, plan.task_args) for b in plan.benchmarks}
     graded = [str((t.metadata or {}).get("benchmark", b)) for b, t in tasks.items()]
     counts = [
         len(t.dataset) if plan.limit is None else min(plan.limit, len(t.dataset))
@@ -291,12 +284,6 @@ def print_stress(log_dir: str, benchmarks: Sequence[str] | None = None) -> None:
     from verifier_eval.analysis.stress import stress_report
 
     print(stress_report(log_dir, benchmarks=benchmarks), end="")
-
-
-def _stress_task(benchmark: str, task_args: dict[str, Any]) -> Any:
-    from verifier_eval.tasks.stress.stress import build_stress_task
-
-    return build_stress_task(benchmark, task_args)
 
 
 def _only_benchmarks(frame: Any, benchmarks: Sequence[str] | None, log_dir: str) -> Any:
@@ -473,7 +460,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         # Stress tasks are named "stress"; the report is per stressed benchmark.
         return run(
             plan,
-            make_task=_stress_task,
             kind="stress",
             report=lambda log_dir, _: print_stress(log_dir, plan.benchmarks),
         )

@@ -559,8 +559,12 @@ def _selected(ids: set[str], sample: "Sample") -> bool:
     return str(sample.id) in ids
 
 
-def _build_task(kind: TaskKind, benchmark: str, task_args: dict[str, Any]) -> "Task":
-    """The task the parent process built for ``benchmark`` (built the same way)."""
+def build_task(kind: TaskKind, benchmark: str, task_args: dict[str, Any]) -> "Task":
+    """The task of ``benchmark`` with its ``-T`` arguments: the benchmark's own, or its stress task.
+
+    ``verifier-eval run`` and its worker processes both build tasks here, so a worker grades
+    exactly the task its parent planned.
+    """
     if kind == "stress":
         from verifier_eval.tasks.stress.stress import build_stress_task
 
@@ -583,7 +587,7 @@ def _prepare(spec: WorkerSpec) -> "Callable[[], list[EvalLog]]":
         wanted = set(spec.sample_ids[benchmark])
         if not wanted:
             continue
-        task = _build_task(spec.kind, benchmark, dict(spec.task_args))
+        task = build_task(spec.kind, benchmark, dict(spec.task_args))
         tasks.append(
             task_with(
                 task,
