@@ -175,7 +175,6 @@ def bare_client(server: Server, connections: int, calls: int) -> float:
         await asyncio.gather(*(worker() for _ in range(connections)))
         return calls / (time.perf_counter() - started)
 
-    server.reset()
     return asyncio.run(run())
 
 
@@ -235,11 +234,10 @@ def main() -> int:
                     flush=True,
                 )
         # The ceiling one worker process works against: the bare client at 16 connections.
-        latency = args.latency
         rate = bare_client(server, 16, 192)
         print(
             f"bare OpenAI client, no inspect, 16 connections, 192 calls: {rate:.1f}/s = "
-            f"{rate / (16 / latency):.2f} of its limit"
+            f"{rate / (16 / args.latency):.2f} of its limit"
         )
     finally:
         server.stop()

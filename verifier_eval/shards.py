@@ -26,7 +26,6 @@ is why several workers need the cache.
 """
 
 import contextlib
-import gc
 import hashlib
 import importlib
 import json
@@ -355,7 +354,7 @@ def merge_run(run: ShardedRun, log_dir: str) -> "list[EvalLog]":
         f"{benchmark} / {model}"
         for benchmark, ids in run.order.items()
         for model in models
-        if ids and not any(b == benchmark and str(m).endswith(model) for b, m in groups)
+        if ids and (benchmark, model) not in groups
     ]
     if missing:
         raise VerifierEvalError(
@@ -527,10 +526,6 @@ def worker_main(argv: Sequence[str]) -> int:
     except Exception as ex:  # a worker must report, not die with a bare traceback
         print(f"error: {type(ex).__name__}: {ex}", file=sys.stderr)
         return 2
-    # Everything loaded so far lives as long as the worker: keep it out of the garbage
-    # collector's full passes, which otherwise pause the event loop mid-run.
-    gc.collect()
-    gc.freeze()
     print("READY", flush=True)
     # inspect may print; keep the READY pipe clean and everything else in the worker's log.
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
