@@ -27,6 +27,23 @@ from verifier_eval.shards import (
 from verifier_eval.testing.fake_openai import FakeOpenAIServer, Faults, ServerConfig
 
 
+def _spec(log_dir: Path, benchmark: str, ids: list[str]) -> WorkerSpec:
+    """A one-worker spec grading ``ids`` of ``benchmark`` with the fake model."""
+    return WorkerSpec(
+        shard=0,
+        kind="benchmark",
+        benchmarks=[benchmark],
+        task_args={},
+        models=[FAKE_MODEL],
+        model_args={},
+        sample_ids={benchmark: ids},
+        max_connections=1,
+        max_retries=0,
+        epochs=None,
+        log_dir=str(log_dir),
+    )
+
+
 def test_connections_are_split_without_exceeding_the_limit() -> None:
     assert split_connections(32, 2) == [16, 16]
     assert split_connections(32, 3) == [11, 11, 10]
@@ -205,19 +222,7 @@ def test_a_failing_shard_makes_an_error_log_with_what_was_graded(
 
 
 def test_a_worker_that_cannot_start_names_its_error(tmp_path: Path) -> None:
-    spec = WorkerSpec(
-        shard=0,
-        kind="benchmark",
-        benchmarks=["no_such_benchmark"],
-        task_args={},
-        models=[FAKE_MODEL],
-        model_args={},
-        sample_ids={"no_such_benchmark": ["1"]},
-        max_connections=1,
-        max_retries=0,
-        epochs=None,
-        log_dir=str(tmp_path / "0"),
-    )
+    spec = _spec(tmp_path / "0", "no_such_benchmark", ["1"])
     with pytest.raises(VerifierEvalError, match="grading worker 0 failed to start: .*no_such"):
         run_workers([spec])
 
@@ -247,19 +252,7 @@ def test_a_worker_that_dies_while_grading_says_how_to_finish(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the worker's log folder should be")
     first = str(list(make_task("imo_2025").dataset)[0].id)
-    spec = WorkerSpec(
-        shard=0,
-        kind="benchmark",
-        benchmarks=["imo_2025"],
-        task_args={},
-        models=[FAKE_MODEL],
-        model_args={},
-        sample_ids={"imo_2025": [first]},
-        max_connections=1,
-        max_retries=0,
-        epochs=None,
-        log_dir=str(blocker / "0"),
-    )
+    spec = _spec(blocker / "0", "imo_2025", [first])
     with pytest.raises(VerifierEvalError, match="grading worker 0 failed: .*run the same command"):
         run_workers([spec])
 
@@ -267,19 +260,7 @@ def test_a_worker_that_dies_while_grading_says_how_to_finish(
 def test_workers_without_logs_and_a_private_log_folder_are_clear_errors(
     fake_server: FakeOpenAIServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    spec = WorkerSpec(
-        shard=0,
-        kind="benchmark",
-        benchmarks=["imo_2025"],
-        task_args={},
-        models=[FAKE_MODEL],
-        model_args={},
-        sample_ids={"imo_2025": ["1/a/0"]},
-        max_connections=1,
-        max_retries=0,
-        epochs=None,
-        log_dir=str(tmp_path / "0"),
-    )
+    spec = _spec(tmp_path / "0", "imo_2025", ["1/a/0"])
     run = ShardedRun(str(tmp_path), [spec], {"imo_2025": ["1/a/0"]}, "run")
     with pytest.raises(VerifierEvalError, match=f"no log of imo_2025 / {FAKE_MODEL}"):
         merge_run(run, str(tmp_path))
