@@ -78,6 +78,16 @@ def _signed_scale(values: pd.Series) -> alt.Scale:
     return alt.Scale(scheme=SIGNED_SCHEME, domain=[-bound, bound], domainMid=0, reverse=True)
 
 
+def _signed_cells(base: alt.Chart, signed_error: pd.Series) -> alt.Chart:
+    """Heat-map cells coloured by ``signed_error`` (verifier - human) on the diverging scale."""
+    cells: alt.Chart = base.mark_rect().encode(
+        color=alt.Color(
+            "signed_error:Q", title="verifier - human", scale=_signed_scale(signed_error)
+        )
+    )
+    return cells
+
+
 def _text_color(values: pd.Series) -> ChannelColor:
     """White text on the darkest cells of a signed heatmap, black elsewhere."""
     finite = values.astype(float).abs().dropna()
@@ -186,13 +196,7 @@ def problem_error_chart(errors: pd.DataFrame) -> Chart:
             alt.Tooltip("n_answers:Q", title="answers"),
         ],
     )
-    cells = base.mark_rect().encode(
-        color=alt.Color(
-            "signed_error:Q",
-            title="verifier - human",
-            scale=_signed_scale(data["signed_error"]),
-        )
-    )
+    cells = _signed_cells(base, data["signed_error"])
     labels = base.mark_text(fontSize=12).encode(
         text=alt.Text("signed_error:Q", format="+.1f"), color=_text_color(data["signed_error"])
     )
@@ -246,13 +250,7 @@ def self_preference_chart(matrix: pd.DataFrame) -> Chart:
             alt.Tooltip("n_answers:Q", title="answers"),
         ],
     )
-    cells = base.mark_rect().encode(
-        color=alt.Color(
-            "signed_error:Q",
-            title="verifier - human",
-            scale=_signed_scale(data["signed_error"]),
-        )
-    )
+    cells = _signed_cells(base, data["signed_error"])
     # Outlines are separate unfilled layers: Vega-Lite drops a strokeDash *encoding* on rects.
     own = base.mark_rect(filled=False, stroke="black", strokeWidth=3.5).transform_filter(
         "datum.relation === 'own'"
