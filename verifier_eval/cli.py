@@ -145,14 +145,14 @@ def run(
     """
     from inspect_ai import eval as inspect_eval
 
-    from verifier_eval.runs import eval_options, given_price, register_prices
+    from verifier_eval.runs import SAMPLE_RETRIES, eval_options, given_price, register_prices
     from verifier_eval.shards import (
         build_task,
         merge_run,
         plan_workers,
+        remote_eval_args,
         resolve_workers,
         run_workers,
-        staged_samples,
     )
 
     remote = [m for m in plan.models if m.split("/")[0] not in LOCAL_PROVIDERS]
@@ -174,9 +174,7 @@ def run(
         "log_dir": plan.log_dir,
         "epochs": plan.epochs,
         "max_retries": plan.max_retries,
-        # A sample whose call failed after all model retries (e.g. one invalid JSON body the
-        # SDK does not retry) is graded again instead of failing the whole run.
-        "retry_on_error": 3,
+        "retry_on_error": SAMPLE_RETRIES,
         "display": plan.display,
         **eval_options(no_cache=plan.no_cache),
     }
@@ -195,9 +193,7 @@ def run(
                 list(tasks.values()),
                 model=models,
                 limit=plan.limit,
-                max_connections=plan.max_connections,
-                max_samples=staged_samples(plan.max_connections) if plan.max_connections else None,
-                max_tasks=len(tasks) * len(models),
+                **remote_eval_args(plan.max_connections, len(tasks) * len(models)),
                 **options,
             )
         else:

@@ -36,6 +36,9 @@ from inspect_ai.model import CachePolicy, ModelCost, ModelInfo, ModelUsage
 from verifier_eval.errors import ConfigError
 from verifier_eval.shards import record_logs
 
+SAMPLE_RETRIES = 3
+"""``retry_on_error`` of every grading eval: a sample whose call failed after all model retries
+(e.g. one invalid JSON body the SDK does not retry) is graded again instead of failing the run."""
 CACHE_EXPIRY = "1Y"
 """How long a grading stays cached. Not ``None`` (never): the log drops a ``None`` expiry, so a
 resumed run would read back inspect's default (one week), and the expiry is part of the cache

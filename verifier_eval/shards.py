@@ -162,6 +162,19 @@ def staged_samples(max_connections: int) -> int:
     return 2 * max_connections
 
 
+def remote_eval_args(max_connections: int | None, evals: int) -> dict[str, Any]:
+    """``inspect_ai.eval`` concurrency arguments for remote verifiers, in one process or a worker.
+
+    All ``evals`` (task, model) pairs run at once, sharing the connections, with
+    :func:`staged_samples` samples in progress.
+    """
+    return {
+        "max_connections": max_connections,
+        "max_samples": staged_samples(max_connections) if max_connections else None,
+        "max_tasks": evals,
+    }
+
+
 def is_shard_log(location: str) -> bool:
     """Whether a log is a shard (merged into another log, or staged by a run in progress)."""
     parts = location.replace("\\", "/").split("/")[:-1]
@@ -295,8 +308,7 @@ def plan_workers(
     from shortuuid import uuid
 
     run_id = uuid()
-    if plan.max_connections is None:
-        raise ConfigError("--workers above 1 needs --max-connections (split between workers)")
+    assert plan.max_connections is not None, "resolve_workers requires a connection limit"
     if plan.log_dir.startswith("memory://"):
         raise ConfigError(
             "--workers above 1 needs a log folder the worker processes share; memory:// is "
@@ -575,7 +587,7 @@ def _prepare(spec: WorkerSpec) -> "Callable[[], list[EvalLog]]":
     from inspect_ai import task_with
     from inspect_ai.model import get_model, get_model_info
 
-    from verifier_eval.runs import eval_options, given_price, register_prices
+    from verifier_eval.runs import SAMPLE_RETRIES, eval_options, given_price, register_prices
 
     tasks = []
     for benchmark in spec.benchmarks:
@@ -606,14 +618,12 @@ def _prepare(spec: WorkerSpec) -> "Callable[[], list[EvalLog]]":
                 model=models,
                 log_dir=spec.log_dir,
                 epochs=spec.epochs,
-                max_connections=spec.max_connections,
                 max_retries=spec.max_retries,
-                max_tasks=len(tasks) * len(models),
-                max_samples=staged_samples(spec.max_connections),
-                retry_on_error=3,
+                retry_on_error=SAMPLE_RETRIES,
                 display="none",
                 # Workers are internal: no control server for `inspect ctl` per worker.
                 ctl_server=False,
+                **remote_eval_args(spec.max_connections, len(tasks) * len(models)),
                 **eval_options(),
             )
         )
