@@ -56,6 +56,10 @@ if TYPE_CHECKING:
     from verifier_eval.cli import RunPlan
 
 TaskKind = Literal["benchmark", "stress"]
+FINISH_HINT = (
+    "run the same command again to finish (every finished grading comes back from the model cache)"
+)
+"""How a run whose workers failed is finished."""
 CONNECTIONS_PER_WORKER = 16
 """``--workers auto`` adds a worker per this many connections (up to the CPU count): one
 process keeps about this many 0.5 s calls going at full rate."""
@@ -271,10 +275,7 @@ def run_workers(specs: list[WorkerSpec]) -> None:
                 failures = "; ".join(
                     f"grading worker {w.spec.shard} failed: {w.error_tail()}" for w in broken
                 )
-                raise VerifierEvalError(
-                    f"{failures}; run the same command again to finish (every finished grading "
-                    "comes back from the model cache)"
-                )
+                raise VerifierEvalError(f"{failures}; {FINISH_HINT}")
         finally:
             for worker in workers:
                 if worker.process.poll() is None:
@@ -370,8 +371,7 @@ def merge_run(run: ShardedRun, log_dir: str) -> "list[EvalLog]":
     ]
     if missing:
         raise VerifierEvalError(
-            f"the workers left no log of {', '.join(missing)} in {run.staging}; run the same "
-            "command again to finish (every finished grading comes back from the model cache)"
+            f"the workers left no log of {', '.join(missing)} in {run.staging}; {FINISH_HINT}"
         )
     merged = [
         merge_shards(
