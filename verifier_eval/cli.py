@@ -59,10 +59,18 @@ def _key_values(pairs: Sequence[str] | None, flag: str) -> dict[str, Any]:
     return result
 
 
-def _models_for(benchmark_task: Any, models: list[str], model_args: dict[str, Any]) -> list[Any]:
+def _models_for(
+    benchmark_task: Any,
+    models: list[str],
+    model_args: dict[str, Any],
+    *,
+    remote: bool = False,
+    max_connections: int | None = None,
+) -> list[Any]:
     from inspect_ai.model import get_model
 
     from verifier_eval.benchmarks import mean_confidence
+    from verifier_eval.connections import get_remote_model
 
     built = []
     for name in models:
@@ -70,7 +78,10 @@ def _models_for(benchmark_task: Any, models: list[str], model_args: dict[str, An
         if name == "baseline/mean":
             args["confidence"] = mean_confidence(benchmark_task)
         try:
-            built.append(get_model(name, **args))
+            if remote:
+                built.append(get_remote_model(name, args, max_connections))
+            else:
+                built.append(get_model(name, **args))
         except VerifierEvalError:
             raise
         except Exception as ex:  # providers raise PrerequisiteError, ValueError, ... on bad setup
@@ -145,12 +156,12 @@ def run(
     """
     from inspect_ai import eval as inspect_eval
 
+    from verifier_eval.connections import frozen_heap, remote_eval_args
     from verifier_eval.runs import SAMPLE_RETRIES, eval_options, given_price, register_prices
     from verifier_eval.shards import (
         build_task,
         merge_run,
         plan_workers,
-        remote_eval_args,
         resolve_workers,
         run_workers,
     )
@@ -180,7 +191,13 @@ def run(
     }
     logs = []
     if remote:
-        models = _models_for(next(iter(tasks.values())), remote, plan.model_args)
+        models = _models_for(
+            next(iter(tasks.values())),
+            remote,
+            plan.model_args,
+            remote=True,
+            max_connections=plan.max_connections,
+        )
         if plan.preflight:
             preflight(models)
         how = f" in {workers} worker processes" if workers > 1 else ""
@@ -189,13 +206,14 @@ def run(
             f"{', '.join(str(m) for m in models)}{how}"
         )
         if workers == 1:
-            logs += inspect_eval(
-                list(tasks.values()),
-                model=models,
-                limit=plan.limit,
-                **remote_eval_args(plan.max_connections, len(tasks) * len(models)),
-                **options,
-            )
+            with frozen_heap():
+                logs += inspect_eval(
+                    list(tasks.values()),
+                    model=models,
+                    limit=plan.limit,
+                    **remote_eval_args(plan.max_connections, len(tasks) * len(models)),
+                    **options,
+                )
         else:
             sharded = plan_workers(plan, kind=kind, tasks=tasks, models=remote, workers=workers)
             run_workers(sharded.specs)

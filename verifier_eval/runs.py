@@ -33,6 +33,7 @@ from typing import Any
 from inspect_ai.log import EvalLog, read_eval_log
 from inspect_ai.model import CachePolicy, ModelCost, ModelInfo, ModelUsage
 
+from verifier_eval.connections import recorded_limit
 from verifier_eval.errors import ConfigError
 from verifier_eval.shards import record_logs
 
@@ -293,7 +294,8 @@ def resume(
         log: An interrupted run's ``.eval`` log, or a folder: every unfinished run in it (see
             :func:`unfinished_logs`).
         log_dir: Where the completed logs go (default: the interrupted log's folder).
-        max_connections: Concurrent model calls (default: the provider's).
+        max_connections: Concurrent model calls (default: the limit the runs recorded, the
+            smallest if they differ; else the provider's).
         max_retries: Retries per model call.
         display: inspect's display (``none``, ``plain``, ...).
         log_buffer: Samples per log flush (default: inspect's).
@@ -316,6 +318,9 @@ def resume(
         header = _check_resumable(log)
         files = [log]
         log_dir = log_dir or os.path.dirname(header.location or log) or "."
+    if max_connections is None:
+        limits = [recorded_limit(read_eval_log(f, header_only=True).eval.metadata) for f in files]
+        max_connections = min((n for n in limits if n is not None), default=None)
     try:
         return eval_retry(
             files,

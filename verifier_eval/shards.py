@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from verifier_eval.connections import LIMIT_KEY, frozen_heap, recorded_limit
 from verifier_eval.errors import ConfigError, VerifierEvalError
 
 if TYPE_CHECKING:
@@ -154,29 +155,6 @@ def resolve_workers(
     if max_connections < workers:
         raise ConfigError(f"--max-connections {max_connections} is fewer than --workers {workers}")
     return workers
-
-
-def staged_samples(max_connections: int) -> int:
-    """Samples a task keeps in progress: twice its connections.
-
-    inspect's default (one more than the connections) leaves a single sample waiting for a
-    connection; when several calls finish together, the freed connections then wait for new
-    samples to be prepared, which costs a few percent of throughput against a fast API.
-    """
-    return 2 * max_connections
-
-
-def remote_eval_args(max_connections: int | None, evals: int) -> dict[str, Any]:
-    """``inspect_ai.eval`` concurrency arguments for remote verifiers, in one process or a worker.
-
-    All ``evals`` (task, model) pairs run at once, sharing the connections, with
-    :func:`staged_samples` samples in progress.
-    """
-    return {
-        "max_connections": max_connections,
-        "max_samples": staged_samples(max_connections) if max_connections else None,
-        "max_tasks": evals,
-    }
 
 
 def is_shard_log(location: str) -> bool:
@@ -380,6 +358,7 @@ def merge_run(run: ShardedRun, log_dir: str) -> "list[EvalLog]":
             order=run.order[benchmark],
             run_id=run.run_id,
             log_dir=log_dir,
+            max_connections=sum(spec.max_connections for spec in run.specs),
         )
         for (benchmark, _model), shards in sorted(groups.items())
     ]
@@ -394,7 +373,13 @@ def _digest(ids: Sequence[str]) -> str:
 
 
 def merge_shards(
-    shards: "list[EvalLog]", names: list[int], *, order: list[str], run_id: str, log_dir: str
+    shards: "list[EvalLog]",
+    names: list[int],
+    *,
+    order: list[str],
+    run_id: str,
+    log_dir: str,
+    max_connections: int | None = None,
 ) -> "EvalLog":
     """Merge the shard logs of one (benchmark, verifier) into one log in ``log_dir``.
 
@@ -404,6 +389,8 @@ def merge_shards(
         order: The benchmark's graded ids in dataset order.
         run_id: The run's id (the merged log's ``run_id``).
         log_dir: Where the merged log goes.
+        max_connections: The whole run's connection limit, recorded in the merged log's
+            metadata (default: the sum of the limits the shards recorded).
 
     Returns:
         The merged log (with samples), already written; its shards are moved beside it.
@@ -472,7 +459,14 @@ def merge_shards(
             traceback_ansi=log.error.traceback_ansi if log.error else "",
         )
     graded_ids = list(order)
-    metadata = {k: v for k, v in (first.eval.metadata or {}).items() if k != SHARD_OF}
+    metadata = {
+        k: v for k, v in (first.eval.metadata or {}).items() if k not in (SHARD_OF, LIMIT_KEY)
+    }
+    shares = [recorded_limit(log.eval.metadata) for log in shards]
+    if max_connections is None and None not in shares:
+        max_connections = sum(share or 0 for share in shares)
+    if max_connections is not None:
+        metadata[LIMIT_KEY] = max_connections
     started = min((log.stats.started_at for log in shards if log.stats.started_at), default="")
     completed = max(
         (log.stats.completed_at for log in shards if log.stats.completed_at), default=""
@@ -538,17 +532,18 @@ def worker_main(argv: Sequence[str]) -> int:
     except Exception as ex:  # a worker must report, not die with a bare traceback
         print(f"error: {type(ex).__name__}: {ex}", file=sys.stderr)
         return 2
-    print("READY", flush=True)
-    # inspect may print; keep the READY pipe clean and everything else in the worker's log.
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    if sys.stdin.readline().strip() != "GO":
-        return 2
-    started, cpu = time.perf_counter(), time.process_time()
-    try:
-        logs = run()
-    except Exception as ex:  # inspect raises on errors it does not record in a log
-        print(f"error: {type(ex).__name__}: {ex}", file=sys.stderr)
-        return 2
+    with frozen_heap():  # the collection it starts with runs before READY, outside the grading
+        print("READY", flush=True)
+        # inspect may print; keep the READY pipe clean and everything else in the worker's log.
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+        if sys.stdin.readline().strip() != "GO":
+            return 2
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            logs = run()
+        except Exception as ex:  # inspect raises on errors it does not record in a log
+            print(f"error: {type(ex).__name__}: {ex}", file=sys.stderr)
+            return 2
     failed = [log for log in logs if log.status != "success"]
     for log in failed:
         message = log.error.message if log.error else log.status
@@ -585,8 +580,9 @@ def _prepare(spec: WorkerSpec) -> "Callable[[], list[EvalLog]]":
     """Build the worker's tasks and models; return the call that grades them."""
     from inspect_ai import eval as inspect_eval
     from inspect_ai import task_with
-    from inspect_ai.model import get_model, get_model_info
+    from inspect_ai.model import get_model_info
 
+    from verifier_eval.connections import get_remote_model, remote_eval_args
     from verifier_eval.runs import SAMPLE_RETRIES, eval_options, given_price, register_prices
 
     tasks = []
@@ -603,7 +599,7 @@ def _prepare(spec: WorkerSpec) -> "Callable[[], list[EvalLog]]":
             )
         )
     register_prices(spec.models, given_price(spec.price_in, spec.price_out))
-    models = [get_model(name, **spec.model_args) for name in spec.models]
+    models = [get_remote_model(name, spec.model_args, spec.max_connections) for name in spec.models]
     for name in spec.models:
         get_model_info(name)  # loads inspect's model database now, not during the first call
     with contextlib.suppress(ImportError):

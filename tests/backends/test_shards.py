@@ -151,6 +151,7 @@ def test_two_workers_write_one_merged_log_per_benchmark_equal_to_one_process(
     assert "shard 0: 6 answers × 1 verifiers graded" in out  # 3 of each benchmark's 5
     assert "shard 1: 4 answers × 1 verifiers graded" in out
     assert fake_server.stats().grading_calls == 10
+    assert fake_server.stats().max_in_flight <= 4  # --max-connections 4, split 2 + 2
 
     merged = {
         str((log.eval.metadata or {})["benchmark"]): log
@@ -164,6 +165,7 @@ def test_two_workers_write_one_merged_log_per_benchmark_equal_to_one_process(
         assert [str(s.id) for s in log.samples or []] == first_five
         assert log.eval.dataset.sample_ids == first_five
         assert SHARD_OF not in (log.eval.metadata or {})
+        assert (log.eval.metadata or {})["max_connections"] == 4  # the run's, not a share
         assert log.eval.shards is not None
         ledger = log.eval.shards.ledger
         assert [(e.shard, e.samples, e.status) for e in ledger] == [
