@@ -19,7 +19,9 @@ Each C is run ``--repeats`` times (3 by default), each time cold (a fresh model 
 median run is reported with the range, since a 2-core machine shared with the fake server varies
 by a few percent from run to run. The median run is then repeated at once with the same cache:
 the re-run must make no grading call. The pre-flight ping (one tiny request per run, not a
-grading, never cached because it checks that the server is up) is counted separately.
+grading, never cached because it checks that the server is up) is counted separately. The
+"in flight" column is the most grading calls the server had open at once in the cold runs: it
+must never exceed C.
 
 Last, the bare OpenAI client (no inspect) sends 192 calls at 16 connections from this process:
 the ceiling one worker process works against.
@@ -57,6 +59,8 @@ class RunResult:
     window_s: float
     wall_s: float
     workers: int
+    max_in_flight: int
+    """The most grading calls the server had open at once (never above C)."""
 
 
 class ColdRun(NamedTuple):
@@ -157,6 +161,7 @@ def grade(
         window_s=window,
         wall_s=wall,
         workers=int(match.group(1)) if match else 1,
+        max_in_flight=stats.max_in_flight,
     )
 
 
@@ -209,7 +214,7 @@ def main() -> int:
     )
     header = (
         f"{'C':>3} {'workers':>7} {'answers':>7} {'limit C/L':>9} {'achieved/s':>10} "
-        f"{'ratio':>6} {'range':>11} {'wall s':>7} | {'re-run wall s':>13} "
+        f"{'ratio':>6} {'range':>11} {'in flight':>9} {'wall s':>7} | {'re-run wall s':>13} "
         f"{'re-run gradings':>15} {'pings':>5}"
     )
     print(header)
@@ -232,15 +237,18 @@ def main() -> int:
                     }
                     first = grade(server, connections, args.workers, limit, root / "logs", env)
                     assert first.grading_calls == first.answers, first
+                    assert first.max_in_flight <= connections, first
                     ratio = first.answers / first.window_s / bound
                     runs.append(ColdRun(ratio, first, env, root / "logs"))
                 runs.sort(key=lambda run: run.ratio)
                 ratio, first, env, log_dir = runs[len(runs) // 2]
                 again = grade(server, connections, args.workers, limit, log_dir, env)
                 spread = f"{runs[0].ratio:.2f}-{runs[-1].ratio:.2f}"
+                in_flight = max(run.result.max_in_flight for run in runs)
                 print(
                     f"{connections:>3} {first.workers:>7} {first.answers:>7} {bound:>9.1f} "
-                    f"{ratio * bound:>10.1f} {ratio:>6.2f} {spread:>11} {first.wall_s:>7.1f} | "
+                    f"{ratio * bound:>10.1f} {ratio:>6.2f} {spread:>11} {in_flight:>9} "
+                    f"{first.wall_s:>7.1f} | "
                     f"{again.wall_s:>13.1f} {again.grading_calls:>15} {again.other_calls:>5}",
                     flush=True,
                 )
