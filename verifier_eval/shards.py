@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from verifier_eval.connections import LIMIT_KEY, frozen_heap, recorded_limit
+from verifier_eval.connections import LIMIT_KEY, frozen_heap
 from verifier_eval.errors import ConfigError, VerifierEvalError
 
 if TYPE_CHECKING:
@@ -379,7 +379,7 @@ def merge_shards(
     order: list[str],
     run_id: str,
     log_dir: str,
-    max_connections: int | None = None,
+    max_connections: int,
 ) -> "EvalLog":
     """Merge the shard logs of one (benchmark, verifier) into one log in ``log_dir``.
 
@@ -389,8 +389,8 @@ def merge_shards(
         order: The benchmark's graded ids in dataset order.
         run_id: The run's id (the merged log's ``run_id``).
         log_dir: Where the merged log goes.
-        max_connections: The whole run's connection limit, recorded in the merged log's
-            metadata (default: the sum of the limits the shards recorded).
+        max_connections: The whole run's connection limit (the shards recorded their shares),
+            recorded in the merged log's metadata.
 
     Returns:
         The merged log (with samples), already written; its shards are moved beside it.
@@ -459,14 +459,8 @@ def merge_shards(
             traceback_ansi=log.error.traceback_ansi if log.error else "",
         )
     graded_ids = list(order)
-    metadata = {
-        k: v for k, v in (first.eval.metadata or {}).items() if k not in (SHARD_OF, LIMIT_KEY)
-    }
-    shares = [recorded_limit(log.eval.metadata) for log in shards]
-    if max_connections is None and None not in shares:
-        max_connections = sum(share or 0 for share in shares)
-    if max_connections is not None:
-        metadata[LIMIT_KEY] = max_connections
+    metadata = {k: v for k, v in (first.eval.metadata or {}).items() if k != SHARD_OF}
+    metadata[LIMIT_KEY] = max_connections
     started = min((log.stats.started_at for log in shards if log.stats.started_at), default="")
     completed = max(
         (log.stats.completed_at for log in shards if log.stats.completed_at), default=""
