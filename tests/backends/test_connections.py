@@ -30,37 +30,48 @@ from verifier_eval.testing.fake_openai import FakeOpenAIServer, ServerConfig
 class _Body(httpx2.AsyncByteStream):
     """A response body whose connection is freed when the body is closed."""
 
-    def __init__(self, data: bytes, connection: asyncio.Lock) -> None:
-        self.data, self.connection = data, connection
+    def __init__(self, data: bytes, pool: asyncio.Semaphore) -> None:
+        self.data, self.pool, self.open = data, pool, True
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         yield self.data
 
     async def aclose(self) -> None:
-        if self.connection.locked():
-            self.connection.release()
+        if self.open:
+            self.open = False
+            self.pool.release()
 
 
-class _OneConnection(httpx2.AsyncBaseTransport):
-    """A pool of one connection that writes down when each request is sent."""
+class _Pool(httpx2.AsyncBaseTransport):
+    """A pool of ``size`` connections that writes down when each request is sent.
 
-    def __init__(self, log: list[str], headers: dict[str, str], body: bytes) -> None:
-        self.log, self.headers, self.body = log, headers, body
-        self.connection = asyncio.Lock()
+    Answers come after 10 ms, or all at once when ``answer`` is set.
+    """
+
+    def __init__(
+        self,
+        log: list[str],
+        headers: dict[str, str],
+        body: bytes,
+        size: int = 1,
+        answer: asyncio.Event | None = None,
+    ) -> None:
+        self.log, self.headers, self.body, self.answer = log, headers, body, answer
+        self.connections = asyncio.Semaphore(size)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        await self.connection.acquire()
+        await self.connections.acquire()
         self.log.append(f"send {request.url.path}")
-        await asyncio.sleep(0.01)
+        await (self.answer.wait() if self.answer else asyncio.sleep(0.01))
         return httpx2.Response(
-            200, headers=self.headers, stream=_Body(self.body, self.connection), request=request
+            200, headers=self.headers, stream=_Body(self.body, self.connections), request=request
         )
 
 
 async def _two_calls(handoff: bool) -> list[str]:
     """Call /a, then /b while /a holds the only connection; log when /a's caller resumes."""
     log: list[str] = []
-    inner = _OneConnection(log, {"content-type": "application/json"}, b"{}")
+    inner = _Pool(log, {"content-type": "application/json"}, b"{}")
     transport = HandoffTransport(inner) if handoff else inner
     async with httpx2.AsyncClient(transport=transport, base_url="http://x") as client:
 
@@ -82,9 +93,50 @@ def test_the_freed_connection_sends_the_waiting_request_before_the_answer_is_pro
     assert asyncio.run(_two_calls(handoff=False)) == ["send /a", "a answered", "send /b"]
 
 
+async def _answers_together(handoff: bool) -> list[str]:
+    """/a1 and /a2 hold both connections and are answered in the same pass; /b1, /b2 wait."""
+    log: list[str] = []
+    answer = asyncio.Event()
+    inner = _Pool(log, {"content-type": "application/json"}, b"{}", size=2, answer=answer)
+    transport = HandoffTransport(inner) if handoff else inner
+    async with httpx2.AsyncClient(transport=transport, base_url="http://x") as client:
+
+        async def first(path: str) -> None:
+            await client.get(path)
+            log.append(f"{path} answered")
+
+        async def then(path: str) -> None:
+            await asyncio.sleep(0.001)  # after /a1 and /a2 took the connections
+            await client.get(path)
+
+        async def answer_both() -> None:
+            await asyncio.sleep(0.005)  # /b1 and /b2 are waiting by now
+            answer.set()
+
+        await asyncio.gather(first("/a1"), first("/a2"), then("/b1"), then("/b2"), answer_both())
+    return log
+
+
+def test_answers_arriving_together_free_every_waiting_request_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert asyncio.run(_answers_together(handoff=True)) == [
+        "send /a1", "send /a2", "send /b1", "send /b2", "/a1 answered", "/a2 answered"
+    ]  # fmt: skip
+    # Without the hand-off both answers are processed before either waiting request is sent.
+    assert asyncio.run(_answers_together(handoff=False)) == [
+        "send /a1", "send /a2", "/a1 answered", "/a2 answered", "send /b1", "send /b2"
+    ]  # fmt: skip
+    # One pass is not enough: /a1's caller runs before /b2 is sent.
+    monkeypatch.setattr("verifier_eval.connections.HANDOFF_PASSES", 1)
+    assert asyncio.run(_answers_together(handoff=True)) == [
+        "send /a1", "send /a2", "send /b1", "/a1 answered", "send /b2", "/a2 answered"
+    ]  # fmt: skip
+
+
 def test_an_encoded_answer_reaches_the_caller_decoded_once() -> None:
     async def call() -> object:
-        inner = _OneConnection(
+        inner = _Pool(
             [],
             {"content-type": "application/json", "content-encoding": "gzip"},
             gzip.compress(json.dumps({"confidence": 73}).encode()),
@@ -97,10 +149,10 @@ def test_an_encoded_answer_reaches_the_caller_decoded_once() -> None:
 
 def test_a_streamed_answer_passes_through_unread() -> None:
     async def call() -> tuple[bool, bytes]:
-        inner = _OneConnection([], {"content-type": "text/event-stream"}, b"data: 1\n\n")
+        inner = _Pool([], {"content-type": "text/event-stream"}, b"data: 1\n\n")
         client = httpx2.AsyncClient(transport=HandoffTransport(inner))
         async with client, client.stream("GET", "http://x/a") as response:
-            held = inner.connection.locked()  # still open while the caller reads
+            held = inner.connections.locked()  # still open while the caller reads
             return held, await response.aread()
 
     assert asyncio.run(call()) == (True, b"data: 1\n\n")
